@@ -1,0 +1,232 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ema;
+
+/// <summary>
+/// The model tensors of one (device, dtype), re-pointed at views of one contiguous buffer, and the EMA of them
+/// in a second contiguous buffer: an update is one in-place op over the whole group.
+/// </summary>
+internal sealed class TensorGroup : IDisposable
+{
+    private readonly Tensor _modelFlat;
+    private readonly Tensor _emaFlat;
+    private readonly Tensor? _staging;       // the model's values on the EMA's device/dtype, when they differ
+    private readonly Tensor? _weight;        // 1 - decay, 0-dim, preallocated
+    private readonly Tensor? _decay;         // decay, 0-dim, for the mixed-dtype path
+    private readonly Scalar? _one;
+    private Tensor? _backup;                 // the model's weights during UseEmaWeights when storages cannot be exchanged
+    private bool _disposed;
+
+    private TensorGroup(TensorSlot[] slots, Tensor modelFlat, Tensor emaFlat, bool averaged, bool swappable, Tensor? staging)
+    {
+        Slots = slots;
+        _modelFlat = modelFlat;
+        _emaFlat = emaFlat;
+        IsAveraged = averaged;
+        IsSwappable = swappable;
+        _staging = staging;
+        if (averaged)
+        {
+            _weight = zeros(Array.Empty<long>(), emaFlat.dtype, emaFlat.device);
+            if (staging is null && !swappable)
+            {
+                _decay = zeros(Array.Empty<long>(), emaFlat.dtype, emaFlat.device);
+                _one = 1.0.ToScalar();
+            }
+        }
+    }
+
+    /// <summary>The distinct tensors of the group.</summary>
+    public TensorSlot[] Slots { get; }
+
+    /// <summary>Floating-point groups are averaged; integer and bool groups are copied.</summary>
+    public bool IsAveraged { get; }
+
+    /// <summary>Whether the EMA can be swapped into the model by exchanging storages (same dtype and device).</summary>
+    public bool IsSwappable { get; }
+
+    /// <summary>The model's flat buffer (its tensors are views of it).</summary>
+    public Tensor ModelFlat => _modelFlat;
+
+    /// <summary>The EMA's flat buffer.</summary>
+    public Tensor EmaFlat => _emaFlat;
+
+    /// <summary>Bytes the group allocated for the EMA (the EMA buffer, plus a staging buffer when the EMA lives elsewhere).</summary>
+    public long EmaBytes => Bytes(_emaFlat) + (_staging is null ? 0 : Bytes(_staging));
+
+    /// <summary>
+    /// Moves the model's tensors into one flat buffer (re-pointing each with <c>set_</c>, so the objects stay the
+    /// same) and makes the EMA copy. Must run under <c>no_grad</c>.
+    /// </summary>
+    public static TensorGroup Create(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, ScalarType? floatingDtype, Device? emaDevice)
+    {
+        Tensor first = members[0].Tensors[0];
+        bool averaged = first.is_floating_point();
+        ScalarType emaDtype = averaged && floatingDtype is { } requested ? requested : first.dtype;
+        Device device = emaDevice ?? first.device;
+        bool sameDevice = device.type == first.device.type && device.index == first.device.index;
+
+        long total = members.Sum(m => m.Tensors[0].numel());
+        Tensor modelFlat = empty(total, first.dtype, first.device);
+        Tensor emaFlat = empty(total, emaDtype, device);
+        var slots = new TensorSlot[members.Count];
+        long offset = 0;
+        for (int i = 0; i < members.Count; i++)
+        {
+            Tensor[] tensors = members[i].Tensors;
+            long[] shape = tensors[0].shape;
+            long count = tensors[0].numel();
+            Tensor modelView = View(modelFlat, offset, count, shape);
+            modelView.copy_(tensors[0]);
+            foreach (Tensor tensor in tensors)
+            {
+                tensor.set_(modelView);
+            }
+
+            Tensor emaView = View(emaFlat, offset, count, shape);
+            slots[i] = new TensorSlot(members[i].Names, tensors, modelView, emaView);
+            offset += count;
+        }
+
+        emaFlat.copy_(modelFlat);
+        bool swappable = sameDevice && emaDtype == first.dtype;
+        Tensor? staging = averaged && !sameDevice ? empty(total, emaDtype, device) : null;
+        return new TensorGroup(slots, modelFlat, emaFlat, averaged, swappable, staging);
+    }
+
+    /// <summary>ema = lerp(ema, model, 1 - decay) for floating groups; ema = model for the others.</summary>
+    public void Update(double decay)
+    {
+        if (!IsAveraged)
+        {
+            _emaFlat.copy_(_modelFlat);
+            return;
+        }
+
+        using (Scalar oneMinusDecay = (1.0 - decay).ToScalar())
+        {
+            _weight!.fill_(oneMinusDecay);
+        }
+
+        if (_staging is not null)
+        {
+            _staging.copy_(_modelFlat);
+            _emaFlat.lerp_(_staging, _weight);
+        }
+        else if (IsSwappable)
+        {
+            _emaFlat.lerp_(_modelFlat, _weight);
+        }
+        else
+        {
+            // lerp_ needs one dtype; ema * decay + model * (1 - decay) in place reads the lower-precision model
+            // directly, with no full-size temporary.
+            using (Scalar decayScalar = decay.ToScalar())
+            {
+                _decay!.fill_(decayScalar);
+            }
+
+            _emaFlat.mul_(_decay!).addcmul_(_modelFlat, _weight, _one!);
+        }
+    }
+
+    /// <summary>Makes the model compute with the EMA weights.</summary>
+    public void SwapIn()
+    {
+        if (IsSwappable)
+        {
+            foreach (TensorSlot slot in Slots)
+            {
+                foreach (Tensor tensor in slot.ModelTensors)
+                {
+                    tensor.set_(slot.EmaView);
+                }
+            }
+
+            return;
+        }
+
+        _backup ??= empty_like(_modelFlat);
+        _backup.copy_(_modelFlat);
+        _modelFlat.copy_(_emaFlat);
+    }
+
+    /// <summary>Gives the model its own weights back, bit-identical.</summary>
+    public void SwapOut()
+    {
+        if (IsSwappable)
+        {
+            foreach (TensorSlot slot in Slots)
+            {
+                foreach (Tensor tensor in slot.ModelTensors)
+                {
+                    if (!tensor.IsInvalid)
+                    {
+                        tensor.set_(slot.ModelView);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        _modelFlat.copy_(_backup!);
+    }
+
+    /// <summary>Copies the EMA weights into the model's own buffer.</summary>
+    public void CopyEmaToModel() => _modelFlat.copy_(_emaFlat);
+
+    /// <summary>Copies the model's weights into the EMA (a restart of the average).</summary>
+    public void CopyModelToEma() => _emaFlat.copy_(_modelFlat);
+
+    /// <summary>The first state-dict name of a model tensor that was replaced or disposed since the group was made, or null.</summary>
+    public string? FindReplacedTensor()
+    {
+        foreach (TensorSlot slot in Slots)
+        {
+            foreach (Tensor tensor in slot.ModelTensors)
+            {
+                if (tensor.IsInvalid)
+                {
+                    return slot.Names[0];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (TensorSlot slot in Slots)
+        {
+            slot.ModelView.Dispose();
+            slot.EmaView.Dispose();
+        }
+
+        // The model's tensors keep the model buffer's storage alive; this only drops our handle to it.
+        _modelFlat.Dispose();
+        _emaFlat.Dispose();
+        _staging?.Dispose();
+        _weight?.Dispose();
+        _decay?.Dispose();
+        _one?.Dispose();
+        _backup?.Dispose();
+    }
+
+    private static Tensor View(Tensor flat, long offset, long count, long[] shape)
+    {
+        using Tensor range = flat.narrow(0, offset, count);
+        return range.view(shape);
+    }
+
+    private static long Bytes(Tensor tensor) => tensor.numel() * tensor.element_size();
+}
