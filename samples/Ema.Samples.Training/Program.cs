@@ -1,49 +1,29 @@
-// Minimal EMA training loop (the Training lifecycle and Main job issues grow this into the full sample):
-// a noisy regression task, SGD with a high learning rate, and the EMA of the weights beside the raw ones.
 using Ema;
+using Ema.Samples.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 manual_seed(0);
-const int Steps = 300;
-using Tensor trueWeight = tensor(new float[] { 2.0f, -3.0f, 0.5f, 1.0f }).reshape(4, 1);
-using var model = nn.Sequential(("linear", nn.Linear(4, 1)));
-using var optimizer = optim.SGD(model.parameters(), learningRate: 0.2);
-using var ema = new ModelEma(model, new ExpEmaParams(decay: 0.99, beta: 15));
-using Tensor validationX = randn(512, 4);
-using Tensor validationY = validationX.matmul(trueWeight);
-
-for (int step = 1; step <= Steps; step++)
+set_num_threads(2);
+var (xTrain, yTrain) = SyntheticData.Spirals(6000, 0.4, 1);
+var (xVal, yVal) = SyntheticData.Spirals(1500, 0.0, 2);
+var model = nn.Sequential(("fc1", nn.Linear(2, 128)), ("act1", nn.ReLU()), ("fc2", nn.Linear(128, 128)), ("act2", nn.ReLU()), ("fc3", nn.Linear(128, 3)));
+var optimizer = optim.SGD(model.parameters(), double.Parse(args[0]), momentum: 0.9);
+int epochs = int.Parse(args[1]);
+var sw = System.Diagnostics.Stopwatch.StartNew();
+var batchesPerEpoch = 6000 / 64;
+var ema = new ModelEma(model, new ExpEmaParams(double.Parse(args[2]), 15));
+long step = 0;
+for (int e = 1; e <= epochs; e++)
 {
-    using var scope = NewDisposeScope();
-    Tensor x = randn(16, 4);
-    Tensor y = x.matmul(trueWeight) + (randn(16, 1) * 2.0); // label noise makes the raw weights jitter
-    Tensor loss = nn.functional.mse_loss(model.call(x), y);
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
-    ema.Update(step, Steps);
-
-    if (step % 50 == 0)
+    foreach (var (x, y) in SyntheticData.Batches(xTrain, yTrain, 64, e))
     {
-        double raw = ValidationLoss();
-        double averaged;
-        using (ema.UseEmaWeights())
-        {
-            averaged = ValidationLoss();
-        }
-
-        Console.WriteLine($"step {step,4}  decay {ema.LastDecay:F4}  validation loss: raw {raw:F4}  ema {averaged:F4}");
+        using var scope = NewDisposeScope();
+        var loss = nn.functional.cross_entropy(model.call(x), y);
+        optimizer.zero_grad(); loss.backward(); optimizer.step();
+        ema.Update(++step, (long)batchesPerEpoch * epochs);
     }
-}
-
-ema.CopyToModel();
-Console.WriteLine($"final model (EMA weights): validation loss {ValidationLoss():F4}");
-
-double ValidationLoss()
-{
-    using var _ = no_grad();
-    using Tensor prediction = model.call(validationX);
-    using Tensor loss = nn.functional.mse_loss(prediction, validationY);
-    return loss.item<float>();
+    double Acc() { using var _ = no_grad(); using var s = NewDisposeScope(); return model.call(xVal).argmax(1).eq(yVal).to(ScalarType.Float32).mean().item<float>(); }
+    double raw = Acc(); double em; using (ema.UseEmaWeights()) em = Acc();
+    Console.WriteLine($"epoch {e} raw {raw:F4} ema {em:F4} {sw.Elapsed.TotalSeconds:F1}s");
 }
