@@ -100,6 +100,7 @@ public static class Checkpoint
     /// Restores a training run from a checkpoint: the model's raw weights, the EMA's weights and step, and the
     /// optimizer's state. Everything is read and checked before anything changes.
     /// </summary>
+    /// <remarks>Call it outside any dispose scope: the optimizer's state tensors made while loading must outlive the call.</remarks>
     /// <param name="path">The checkpoint file, normally <see cref="LatestFileName"/>.</param>
     /// <param name="model">The model (the student in knowledge distillation).</param>
     /// <param name="ema">The EMA of <paramref name="model"/>, or null when training without EMA.</param>
@@ -115,7 +116,8 @@ public static class Checkpoint
             throw new InvalidOperationException("Checkpoint.Resume was called inside UseEmaWeights(): dispose the scope first.");
         }
 
-        using var scope = NewDisposeScope();
+        // No dispose scope here: the optimizer makes its state tensors (SGD's momentum buffers) while loading, and a
+        // scope would free them on exit. Nothing else below makes a tensor that SafetensorsContent does not free.
         using SafetensorsContent content = SafetensorsReader.Read(path);
         CheckpointInfo info = CheckpointMetadata.Parse(content);
         Dictionary<string, Tensor> modelTargets = StateDict(model);

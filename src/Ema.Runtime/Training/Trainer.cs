@@ -164,7 +164,12 @@ public sealed class Trainer : IDisposable
         long batches = context.BatchesPerEpoch;
         int accumulate = Params.BatchAccumulate;
         Model.train();
-        Optimizer.zero_grad();
+        using (NewDisposeScope())
+        {
+            // zero_grad wraps each parameter's grad in a new Tensor object: free them here, not at the next GC.
+            Optimizer.zero_grad();
+        }
+
         double lossSum = 0;
         long index = 0;
         using IEnumerator<(Tensor Input, Tensor Target)> enumerator = data.GetEnumerator();
