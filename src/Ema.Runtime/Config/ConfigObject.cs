@@ -66,7 +66,7 @@ internal abstract class ConfigObject : EmaParamsSource
     }
 
     /// <summary>An error about one key.</summary>
-    public EmaConfigException Error(string key, string message) => new(message, FullKey(key));
+    public EmaConfigException Error(string key, string message, Exception? innerException = null) => new(message, FullKey(key), innerException);
 
     /// <summary>An error for a value of the wrong type.</summary>
     protected EmaConfigException WrongType(string key, string expected, string actual) =>

@@ -28,7 +28,7 @@ internal static class EmaParamsBinder
         {
             // Generated validation (and EmaParams.Decay) name the parameter; the config error names the key.
             string key = MatchKey(e.ParamName, registration.Keys.Prepend(DecayKey));
-            throw config.Error(key, $"{config.FullKey(key)}: {ConfigErrors.Describe(e)}");
+            throw config.Error(key, $"{config.FullKey(key)}: {ConfigErrors.Describe(e)}", e);
         }
     }
 

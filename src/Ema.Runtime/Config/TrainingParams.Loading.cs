@@ -96,7 +96,7 @@ public sealed partial record TrainingParams
             }
             catch (ArgumentOutOfRangeException e)
             {
-                throw config.Error(key.Name, $"{config.FullKey(key.Name)}: {ConfigErrors.Describe(e)}");
+                throw config.Error(key.Name, $"{config.FullKey(key.Name)}: {ConfigErrors.Describe(e)}", e);
             }
         }
 
