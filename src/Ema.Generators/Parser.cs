@@ -22,7 +22,11 @@ internal static class Parser
     private const string RuntimeAssemblyName = "Ema.Runtime";
 
     // Members every generated record already has: a schedule parameter must not take these names.
-    private static readonly HashSet<string> s_reservedProperties = new(StringComparer.Ordinal) { "Decay", "DecayType", "EqualityContract", "DefaultDecay" };
+    private static readonly HashSet<string> s_reservedProperties = new(StringComparer.Ordinal)
+    {
+        "Decay", "DecayType", "DefaultDecay", "ValidateDecay", "ToJson", "WriteJson", "WriteScheduleParameters",
+        "EqualityContract", "PrintMembers", "Deconstruct", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize",
+    };
     private static readonly HashSet<string> s_reservedKeys = new(StringComparer.Ordinal) { "decay", "decay_type" };
 
     public static ScheduleModel? ParseSchedule(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -71,10 +75,18 @@ internal static class Parser
             return null;
         }
 
+        // A non-record type already named like the record (often the schedule class itself) would clash;
+        // a user's own partial record of that name is an intended extension and is fine.
+        string recordName = ScheduleNaming.ToRecordName(name);
+        if (type.ContainingNamespace.GetTypeMembers(recordName).Any(t => !t.IsRecord))
+        {
+            return null;
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         var parameters = new List<ParameterModel>(constructor.Parameters.Length);
         bool isPublic = IsPublic(type);
-        var properties = new HashSet<string>(s_reservedProperties, StringComparer.Ordinal);
+        var properties = new HashSet<string>(s_reservedProperties, StringComparer.Ordinal) { recordName };
         var keys = new HashSet<string>(s_reservedKeys, StringComparer.Ordinal);
         foreach (IParameterSymbol parameter in constructor.Parameters)
         {
@@ -98,7 +110,7 @@ internal static class Parser
             ns,
             type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.None)),
             type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-            ScheduleNaming.ToRecordName(name),
+            recordName,
             isPublic,
             new EquatableArray<ParameterModel>(parameters));
     }

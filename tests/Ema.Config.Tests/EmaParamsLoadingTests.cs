@@ -17,6 +17,15 @@ public sealed class EmaParamsLoadingTests
     }
 
     [Fact]
+    public void A_parsed_json_element_loads_the_same_as_text()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse("""{"ema_params": {"decay_type": "exp", "beta": 9}}""");
+
+        Assert.Equal(new ExpEmaParams(beta: 9), DecaySchedules.FromJson(document.RootElement.GetProperty("ema_params")));
+        Assert.Equal(new ExpEmaParams(beta: 9), TrainingParams.FromJson(document.RootElement).EmaParams);
+    }
+
+    [Fact]
     public void Missing_decay_is_0_9999()
     {
         var loaded = Assert.IsType<ThresholdEmaParams>(Load("""{"decay_type": "threshold"}"""));
