@@ -252,8 +252,8 @@ internal static class Emitter
 
     private static string ParameterDoc(ScheduleModel schedule, ParameterModel p)
     {
-        string text = "The <c>" + p.PlainName + "</c> parameter of <see cref=\"" + schedule.ClassFullName + "\"/>; config key <c>" + p.Key + "</c>, default <c>"
-            + XmlEscape(p.DefaultLiteral) + "</c>.";
+        string text = (p.Documentation ?? "The <c>" + p.PlainName + "</c> parameter of <see cref=\"" + schedule.ClassFullName + "\"/>.")
+            + " Config key <c>" + p.Key + "</c>, default <c>" + XmlEscape(p.DefaultLiteral) + "</c>.";
         return p.Range == null ? text : text + " " + XmlEscape(RangeText(p)) + ".";
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using System.Xml.Linq;
 using Ema.Generators.Model;
 using Ema.Shared;
 using Microsoft.CodeAnalysis;
@@ -88,9 +89,10 @@ internal static class Parser
         bool isPublic = IsPublic(type);
         var properties = new HashSet<string>(s_reservedProperties, StringComparer.Ordinal) { recordName };
         var keys = new HashSet<string>(s_reservedKeys, StringComparer.Ordinal);
+        Dictionary<string, string> docs = ParameterDocs(constructor, cancellationToken);
         foreach (IParameterSymbol parameter in constructor.Parameters)
         {
-            ParameterModel? model = ParseParameter(parameter);
+            ParameterModel? model = ParseParameter(parameter, docs);
             if (model == null || !properties.Add(model.PropertyName) || !keys.Add(model.Key))
             {
                 return null;
@@ -115,7 +117,44 @@ internal static class Parser
             new EquatableArray<ParameterModel>(parameters));
     }
 
-    private static ParameterModel? ParseParameter(IParameterSymbol parameter)
+    /// <summary>
+    /// The &lt;param&gt; docs of the constructor, or of the class for a primary constructor, so the record's members
+    /// say what the author wrote. Empty when the compilation does not parse doc comments.
+    /// </summary>
+    private static Dictionary<string, string> ParameterDocs(IMethodSymbol constructor, CancellationToken cancellationToken)
+    {
+        var docs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (ISymbol owner in new ISymbol[] { constructor.ContainingType, constructor })
+        {
+            string? xml = owner.GetDocumentationCommentXml(cancellationToken: cancellationToken);
+            if (string.IsNullOrWhiteSpace(xml))
+            {
+                continue;
+            }
+
+            try
+            {
+                foreach (XElement param in XElement.Parse(xml).Elements("param"))
+                {
+                    string? name = (string?)param.Attribute("name");
+                    string text = string.Concat(param.Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting)));
+                    text = string.Join(" ", text.Split(new[] { ' ', '\t', '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries));
+                    if (name != null && text.Length > 0)
+                    {
+                        docs[name] = text.EndsWith(".", StringComparison.Ordinal) ? text : text + ".";
+                    }
+                }
+            }
+            catch (System.Xml.XmlException)
+            {
+                // Malformed docs are the compiler's to report; the record falls back to generic text.
+            }
+        }
+
+        return docs;
+    }
+
+    private static ParameterModel? ParseParameter(IParameterSymbol parameter, Dictionary<string, string> docs)
     {
         if (parameter.RefKind != RefKind.None || parameter.IsParams)
         {
@@ -166,7 +205,8 @@ internal static class Parser
             typeName,
             isNullable,
             defaultLiteral,
-            range);
+            range,
+            docs.TryGetValue(plainName, out string? doc) ? doc : null);
     }
 
     /// <summary>The declared default as a literal; a parameter without one gets its type's default (documented).</summary>

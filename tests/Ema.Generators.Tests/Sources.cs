@@ -50,6 +50,9 @@ internal static class Sources
 
         namespace Ranges;
 
+        /// <summary>A schedule with bounded parameters.</summary>
+        /// <param name="floor">The lowest decay,
+        /// as a fraction of <see cref="System.Math"/> &amp; co</param>
         [DecaySchedule("ranged")]
         public sealed class RangedDecay(
             [Range(0.0, 1.0, MaximumIsExclusive = true)] double floor = 0.5,

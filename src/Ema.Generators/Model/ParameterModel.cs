@@ -8,6 +8,7 @@ namespace Ema.Generators.Model;
 /// <param name="TypeName">The fully qualified C# type, with '?' for a nullable string.</param>
 /// <param name="DefaultLiteral">The default as a C# literal (the type's default when none is declared).</param>
 /// <param name="Range">The declared [Range], if any (numeric kinds only).</param>
+/// <param name="Documentation">The schedule author's &lt;param&gt; doc as XML text on one line, if the compilation parsed docs.</param>
 internal sealed record ParameterModel(
     string Name,
     string PlainName,
@@ -17,4 +18,5 @@ internal sealed record ParameterModel(
     string TypeName,
     bool IsNullable,
     string DefaultLiteral,
-    RangeModel? Range);
+    RangeModel? Range,
+    string? Documentation);
