@@ -33,7 +33,7 @@ using (var teacherOptimizer = optim.Adam(teacher.parameters(), 0.01))
 float[] teacherBefore = teacher.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
 var student = Mlp(hidden: 16);
 using var kd = new KnowledgeDistillationModule(student, teacher);
-using var distillation = new DistillationLoss(nn.functional.mse_loss, distillationWeight: 0.7);
+using var distillation = new DistillationLoss((output, target) => nn.functional.mse_loss(output, target), distillationWeight: 0.7);
 string checkpoints = Path.Combine(Path.GetTempPath(), "ema-kd-sample");
 var trainingParams = TrainingParams.FromJson("""
     {"max_epochs": 20, "initial_lr": 0.05, "ema": true, "ema_params": {"decay": 0.99, "decay_type": "threshold"}}

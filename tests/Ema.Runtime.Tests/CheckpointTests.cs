@@ -41,6 +41,7 @@ public sealed class CheckpointTests
         Assert.Equal("exp", info.Metadata["decay_type"]);
         Assert.Equal("0.9", info.Metadata["decay"]);
         Assert.Equal("3", info.Metadata["beta"]);
+        Assert.Equal(new ExpEmaParams(decay: 0.9, beta: 3), DecaySchedules.FromJson(info.Metadata["ema_params"]));
         Assert.True(File.Exists(dir.File(Checkpoint.BestFileName)));
         Assert.Equal(new[] { Checkpoint.BestFileName, Checkpoint.LatestFileName }, Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order());
         Dispose(data);

@@ -3,6 +3,9 @@ using static Ema.Runtime.Tests.TrainingSupport;
 
 namespace Ema.Runtime.Tests;
 
+// torch's random generator is process-wide: tests running beside these would draw from it between the
+// uninterrupted and the resumed run and break bit-for-bit parity.
+[Collection(nameof(TensorCountTests))]
 public sealed class ResumeTests
 {
     private sealed class Interrupt : TrainingListener

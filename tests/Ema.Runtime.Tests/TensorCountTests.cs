@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Ema.Runtime.Tests;
 
-/// <summary>Tensor.TotalCount is process-wide, so these tests run alone.</summary>
+/// <summary>Tensor.TotalCount and torch's random generator are process-wide, so tests that depend on them run alone.</summary>
 [CollectionDefinition(nameof(TensorCountTests), DisableParallelization = true)]
 public sealed class TensorCountCollection
 {

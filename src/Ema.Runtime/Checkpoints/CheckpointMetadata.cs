@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Ema;
 
@@ -12,6 +13,7 @@ internal static class CheckpointMetadata
     public const string BestMetricKey = "best_metric";
     public const string EmaKey = "ema";
     public const string EmaStepKey = "ema_step";
+    public const string EmaParamsKey = "ema_params";
     public const string OptimizerFormatKey = "optimizer_format";
 
     public static Dictionary<string, string> Build(int epoch, long globalStep, double? bestMetric, ModelEma? ema, bool hasOptimizer)
@@ -47,16 +49,20 @@ internal static class CheckpointMetadata
         return metadata;
     }
 
-    /// <summary>The EMA parameters as metadata strings: <c>decay_type</c>, <c>decay</c>, and the schedule's own values.</summary>
-    // TODO(merge): replace with EmaParams.ToJson() (stored under one "ema_params" key) once the JSON branch lands;
-    // until then only the built-in schedule parameters are known here.
+    /// <summary>
+    /// The EMA parameters as metadata strings: the whole record as SuperGradients-shaped JSON under
+    /// <c>ema_params</c> (it loads back with <see cref="DecaySchedules.FromJson(string, Action{string}?)"/>), and each
+    /// value under its own key (<c>decay_type</c>, <c>decay</c>, <c>beta</c>, ...) for readers that want one value.
+    /// </summary>
     internal static IEnumerable<KeyValuePair<string, string>> EmaParamsMetadata(EmaParams parameters)
     {
-        yield return new("decay_type", parameters.DecayType);
-        yield return new("decay", parameters.Decay.ToString("R", CultureInfo.InvariantCulture));
-        if (parameters is ExpEmaParams exp)
+        string json = parameters.ToJson();
+        yield return new(EmaParamsKey, json);
+        using JsonDocument document = JsonDocument.Parse(json);
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
         {
-            yield return new("beta", exp.Beta.ToString("R", CultureInfo.InvariantCulture));
+            string value = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+            yield return new(property.Name, value);
         }
     }
 
