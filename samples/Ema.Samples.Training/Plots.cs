@@ -14,6 +14,7 @@ internal static class Plots
         AddLine(plot, epochs, ema.ToArray(), "EMA weights");
         plot.Title($"Validation {metricName}: raw and EMA weights");
         plot.XLabel("Epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.YLabel($"Validation {metricName}");
         plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, 900, 540);
@@ -26,15 +27,20 @@ internal static class Plots
     public static void DecayScheduleFigure(string path)
     {
         const long totalSteps = 600_000;
-        const int points = 601;
-        double[] steps = Enumerable.Range(0, points).Select(i => i * (double)totalSteps / (points - 1)).ToArray();
+        // Dense near the start, where threshold climbs within the first 10,000 steps.
+        double[] steps = Enumerable.Range(0, 200).Select(i => i * 100.0)
+            .Concat(Enumerable.Range(20, 581).Select(i => i * 1000.0)).ToArray();
         var plot = new Plot();
         foreach (EmaParams parameters in new EmaParams[] { new ConstantEmaParams(0.999), new ThresholdEmaParams(0.999), new ExpEmaParams(0.999, beta: 15) })
         {
             IDecayFunction schedule = Ema.DecaySchedules.Create(parameters);
             double[] decay = steps.Select(s => schedule.Compute(parameters.Decay, (long)s, totalSteps)).ToArray();
             string label = parameters is ExpEmaParams exp ? $"exp (beta={exp.Beta:G})" : parameters.DecayType;
-            AddLine(plot, steps, decay, label);
+            var line = AddLine(plot, steps, decay, label);
+            if (parameters is ConstantEmaParams)
+            {
+                line.LinePattern = LinePattern.Dashed; // threshold reaches the same value: keep both visible
+            }
         }
 
         plot.Title("EMA decay schedules (decay = 0.999)");
@@ -45,11 +51,12 @@ internal static class Plots
         plot.SavePng(path, 900, 540);
     }
 
-    private static void AddLine(Plot plot, double[] xs, double[] ys, string label)
+    private static ScottPlot.Plottables.Scatter AddLine(Plot plot, double[] xs, double[] ys, string label)
     {
         var line = plot.Add.Scatter(xs, ys);
         line.LegendText = label;
         line.MarkerSize = xs.Length > 50 ? 0 : 5;
         line.LineWidth = 2;
+        return line;
     }
 }

@@ -36,7 +36,7 @@ internal sealed class ProgressListener(TextWriter output, bool interactive) : Tr
             _epochTask.Description = $"epoch {context.Epoch}/{context.Params.MaxEpochs}  loss {_lossSum / _lossCount:F4}";
             _epochTask.Increment(1);
         }
-        else if (_stepsInEpoch % Math.Max(1, stepsPerEpoch / 4) == 0 || _stepsInEpoch == stepsPerEpoch)
+        else if (_stepsInEpoch % ((stepsPerEpoch + 3) / 4) == 0 || _stepsInEpoch == stepsPerEpoch)
         {
             output.WriteLine($"epoch {context.Epoch}/{context.Params.MaxEpochs}  step {_stepsInEpoch}/{stepsPerEpoch}  loss {_lossSum / _lossCount:F4}");
         }

@@ -30,7 +30,7 @@ internal static class SyntheticData
         return (tensor(points, new long[] { count, 2 }), tensor(labels));
     }
 
-    /// <summary>Fixed-order mini-batches (views of the full tensors) of <paramref name="batchSize"/>.</summary>
+    /// <summary>Mini-batches (copies) of <paramref name="batchSize"/> in one shuffled order; a last partial batch is dropped.</summary>
     public static List<(Tensor Input, Tensor Target)> Batches(Tensor points, Tensor labels, int batchSize, int seed)
     {
         long count = points.shape[0];
@@ -40,9 +40,32 @@ internal static class SyntheticData
         var batches = new List<(Tensor, Tensor)>();
         for (long start = 0; start + batchSize <= count; start += batchSize)
         {
-            batches.Add((shuffledPoints.narrow(0, start, batchSize).clone(), shuffledLabels.narrow(0, start, batchSize).clone()));
+            using Tensor pointRange = shuffledPoints.narrow(0, start, batchSize);
+            using Tensor labelRange = shuffledLabels.narrow(0, start, batchSize);
+            batches.Add((pointRange.clone(), labelRange.clone()));
         }
 
         return batches;
     }
+}
+
+/// <summary>
+/// Training batches in a new order each epoch, the same orders on every run (a seeded shuffle per epoch). A
+/// collection, so the trainer counts the batches without drawing a shuffle.
+/// </summary>
+internal sealed class EpochShuffledBatches(IReadOnlyList<(Tensor Input, Tensor Target)> batches, int seed) : IReadOnlyCollection<(Tensor Input, Tensor Target)>
+{
+    private int _epoch;
+
+    public int Count => batches.Count;
+
+    public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator()
+    {
+        var random = new Random(seed + _epoch++);
+        int[] order = Enumerable.Range(0, batches.Count).ToArray();
+        random.Shuffle(order);
+        return order.Select(i => batches[i]).GetEnumerator();
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -82,12 +82,11 @@ public static class TrainingApp
         using (validationPoints)
         using (validationLabels)
         {
-            // One fixed shuffle per epoch would need a data loader; a fixed order keeps runs reproducible.
             List<(Tensor Input, Tensor Target)> train = SyntheticData.Batches(trainPoints, trainLabels, BatchSize, seed: 3);
             List<(Tensor Input, Tensor Target)> validation = SyntheticData.Batches(validationPoints, validationLabels, 500, seed: 4);
             try
             {
-                return TrainOn(train.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(),
+                return TrainOn(new EpochShuffledBatches(train.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(), seed: 5),
                     validation.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(),
                     arguments, trainingParams, device, output, interactive);
             }
@@ -102,7 +101,7 @@ public static class TrainingApp
         }
     }
 
-    private static IReadOnlyList<EpochResult> TrainOn(List<(Tensor Input, Tensor Target)> train, List<(Tensor Input, Tensor Target)> validation,
+    private static IReadOnlyList<EpochResult> TrainOn(IReadOnlyCollection<(Tensor Input, Tensor Target)> train, List<(Tensor Input, Tensor Target)> validation,
         SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, bool interactive)
     {
         using var model = nn.Sequential(
