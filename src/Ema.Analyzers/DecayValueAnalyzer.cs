@@ -77,7 +77,7 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
             }
             else if (_symbols.IsDecayFunction(type) && ScheduleCatalog.ReadRange(parameter, _symbols) is { } range)
             {
-                CheckParameter(context, argument.Value, range, parameter.Name, type.ToDisplayString());
+                CheckParameter(context, argument.Value, range, parameter.Name, parameter.Name, type.ToDisplayString());
             }
         }
 
@@ -135,7 +135,7 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
             if (range is not null)
             {
                 string origin = schedule is null ? record.ToDisplayString() : "schedule '" + schedule.Name + "', " + schedule.Origin;
-                CheckParameter(context, value, range, parameter?.Name ?? memberName, origin);
+                CheckParameter(context, value, range, memberName, parameter?.Name ?? memberName, origin);
             }
         }
 
@@ -156,7 +156,7 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
                 "Ema.EmaParams.Decay"));
         }
 
-        private static void CheckParameter(OperationAnalysisContext context, IOperation value, ValueRange range, string name, string origin)
+        private static void CheckParameter(OperationAnalysisContext context, IOperation value, ValueRange range, string name, string declaredOn, string origin)
         {
             if (ValueRange.ToDouble(value.ConstantValue.HasValue ? value.ConstantValue.Value : null) is not double number || range.Contains(number))
             {
@@ -169,7 +169,7 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
                 name,
                 ValueRange.Format(number),
                 range.Describe(),
-                name,
+                declaredOn,
                 origin));
         }
     }

@@ -11,7 +11,8 @@ namespace Ema.Analyzers;
 /// EMA0001, EMA0002, EMA0005 and EMA0006 in JSON config files given to the build as
 /// <c>&lt;AdditionalFiles Include="train.json" /&gt;</c>. A file is checked when its name ends in .json and
 /// it holds an <c>"ema_params"</c> object at any depth (SuperGradients' training params, possibly nested in
-/// a recipe) or its root object has a <c>"decay_type"</c> key (a bare ema_params object). Other JSON files
+/// a recipe) or its root object has a string <c>"decay_type"</c> and no <c>"ema_params"</c> (a bare ema_params
+/// object). Other JSON files
 /// (appsettings.json, data) are never touched.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -49,7 +50,7 @@ public sealed class JsonConfigAnalyzer : DiagnosticAnalyzer
     /// <summary>The ema_params-shaped objects of a config file, in document order.</summary>
     internal static IEnumerable<JsonObject> FindEmaParams(JsonNode root)
     {
-        if (root is JsonObject rootObject && rootObject.Find(DecayTypeKey) is not null)
+        if (root is JsonObject rootObject && rootObject.Find(DecayTypeKey)?.Value is JsonString && rootObject.Find(EmaParamsKey) is null)
         {
             yield return rootObject;
         }

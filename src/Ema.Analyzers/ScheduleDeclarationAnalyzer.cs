@@ -72,7 +72,8 @@ public sealed class ScheduleDeclarationAnalyzer : DiagnosticAnalyzer
         }
 
         IMethodSymbol? constructor = ScheduleInfo.SelectConstructor(type);
-        if (constructor is null && !type.IsStatic)
+        // An abstract class has been reported already; its implicit constructor is protected.
+        if (constructor is null && !type.IsAbstract)
         {
             Report(typeLocation, "it has no public constructor, so the registry cannot create it");
         }
