@@ -46,6 +46,32 @@ public sealed class CustomScheduleConsumerTests(PackageFixture package)
         Assert.Contains("constant,exp,linear,threshold", run.Output, StringComparison.Ordinal);
     }
 
+    [FactNeedsGenerator]
+    public void A_generated_record_with_an_out_of_range_decay_fails_the_build_with_EMA0001()
+    {
+        const string program = """
+            using Consumer;
+
+            var bad = new LinearEmaParams(decay: 1.2);
+            Console.WriteLine(bad.Decay);
+
+            namespace Consumer
+            {
+                [Ema.DecaySchedule("linear")]
+                public sealed class LinearDecay : Ema.IDecayFunction
+                {
+                    public double Compute(double decay, long step, long totalSteps) => decay * step / totalSteps;
+                }
+            }
+            """;
+        string consumer = package.CreateConsumer("GeneratedBadDecay", new Dictionary<string, string> { ["Program.cs"] = program });
+
+        ProcessRunner.Result build = PackageFixture.Build(consumer);
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("Program.cs(3,38): error EMA0001: decay = 1.2", build.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>Skips while the runtime still registers its built-ins by hand, i.e. while the generator is not on this branch.</summary>
     private sealed class FactNeedsGeneratorAttribute : FactAttribute
     {
