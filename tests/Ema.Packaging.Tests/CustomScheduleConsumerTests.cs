@@ -1,14 +1,13 @@
 namespace Ema.Packaging.Tests;
 
 /// <summary>
-/// A user's own [DecaySchedule] class, found by name from JSON at run time. This needs the generator (issue 3)
-/// inside the package: until it lands, Ema.Runtime registers its built-ins by hand in
-/// src/Ema.Runtime/Schedules/BuiltInRegistration.cs and this test is skipped, saying so.
+/// A user's own [DecaySchedule] class, as a new user meets it through the package: the generator inside the
+/// nupkg makes its record and registration, and the analyzers check its constants.
 /// </summary>
 [Collection(PackageCollection.Name)]
 public sealed class CustomScheduleConsumerTests(PackageFixture package)
 {
-    [FactNeedsGenerator]
+    [Fact]
     public void A_consumer_schedule_builds_runs_and_is_found_by_name_from_json()
     {
         const string program = """
@@ -46,7 +45,7 @@ public sealed class CustomScheduleConsumerTests(PackageFixture package)
         Assert.Contains("constant,exp,linear,threshold", run.Output, StringComparison.Ordinal);
     }
 
-    [FactNeedsGenerator]
+    [Fact]
     public void A_generated_record_with_an_out_of_range_decay_fails_the_build_with_EMA0001()
     {
         const string program = """
@@ -70,32 +69,5 @@ public sealed class CustomScheduleConsumerTests(PackageFixture package)
 
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains("Program.cs(3,38): error EMA0001: decay = 1.2", build.Output, StringComparison.Ordinal);
-    }
-
-    /// <summary>Skips while the runtime still registers its built-ins by hand, i.e. while the generator is not on this branch.</summary>
-    private sealed class FactNeedsGeneratorAttribute : FactAttribute
-    {
-        public FactNeedsGeneratorAttribute()
-        {
-            string? root = FindRepoRoot();
-            if (root is not null && File.Exists(Path.Combine(root, "src", "Ema.Runtime", "Schedules", "BuiltInRegistration.cs")))
-            {
-                Skip = "WAITS FOR THE GENERATOR (issue 3): src/Ema.Runtime/Schedules/BuiltInRegistration.cs still registers the built-ins by hand, " +
-                    "so the package cannot yet generate LinearEmaParams for a consumer's schedule. Runs once that file is gone.";
-            }
-        }
-
-        private static string? FindRepoRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Ema.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            return null;
-        }
     }
 }
