@@ -22,8 +22,22 @@ foreach (long step in new long[] { 0, 1, 250, 500, 999 })
 using var model = torch.nn.Linear(4, 2);
 Console.WriteLine($"Model: Linear(4, 2) with {model.parameters().Sum(p => p.numel())} parameters");
 
-// ===== EMA use: added by the lead at merge, once ModelEma (src/Ema.Runtime/Engine) is on main. =====
-// using var ema = new ModelEma(model, typed);
-// for (long step = 1; step <= totalSteps; step++) { /* optimizer step */ ema.Update(step, totalSteps); }
-// ema.CopyToModel();
-// ===== end of EMA use =====
+// 4. The EMA of the model with the custom schedule: a few SGD steps towards a fixed target.
+using var ema = new ModelEma(model, fromJson);
+using var optimizer = torch.optim.SGD(model.parameters(), 0.1);
+using var input = torch.randn(32, 4);
+using var target = torch.randn(32, 2);
+const long trainingSteps = 20;
+for (long step = 1; step <= trainingSteps; step++)
+{
+    using var scope = torch.NewDisposeScope();
+    var loss = torch.nn.functional.mse_loss(model.call(input), target);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    ema.Update(step, trainingSteps);
+}
+
+Console.WriteLine($"After {trainingSteps} steps the linear schedule's decay is {ema.LastDecay:F4} (= 0.999 * {trainingSteps}/{trainingSteps})");
+ema.CopyToModel();
+Console.WriteLine("The model now holds the EMA weights.");
