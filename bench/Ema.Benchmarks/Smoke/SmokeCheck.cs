@@ -24,7 +24,8 @@ internal static class SmokeCheck
             Console.WriteLine(Report.JsonLine(result, peer: null));
             Expect(failures, result.LeakedTensors == 0, $"{definition.Name}: {result.LeakedTensors} tensors leaked by the harness run");
             Expect(failures, result.UpdateAllocations.TensorsCreated == 0, $"{definition.Name}: Update created {result.UpdateAllocations.TensorsCreated} tensors per call");
-            Expect(failures, Math.Abs(result.EmaCopies - 1.0) < 1e-9, $"{definition.Name}: the EMA holds {result.EmaCopies} copies of the floating state");
+            // Tiny models fit in one chunk, so even the bf16 case's staging is at most one copy of the floating state.
+            Expect(failures, result.EmaBytes <= 2 * result.OneCopyBytes, $"{definition.Name}: the EMA holds {result.EmaCopies} copies of the state");
         }
 
         return failures;
