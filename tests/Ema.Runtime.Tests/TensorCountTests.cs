@@ -17,7 +17,7 @@ public sealed class TensorCountTests
         using var model = new LinearBatchNorm();
         using var ema = new ModelEma(model, new ExpEmaParams());
         ema.Update(1, 10_000);
-        long before = Tensor.TotalCount;
+        long before = SettledTensorCount();
 
         for (int step = 2; step <= 10_000; step++)
         {
@@ -31,7 +31,7 @@ public sealed class TensorCountTests
     public void Dispose_frees_every_tensor_the_EMA_made()
     {
         using var model = new LinearBatchNorm();
-        long before = Tensor.TotalCount;
+        long before = SettledTensorCount();
         var ema = new ModelEma(model, new ExpEmaParams());
         ema.Update(1, 2);
         using (ema.UseEmaWeights())
@@ -43,5 +43,20 @@ public sealed class TensorCountTests
 
         Assert.Equal(before, Tensor.TotalCount);
         Assert.Throws<ObjectDisposedException>(() => ema.Update(2, 2));
+    }
+
+    /// <summary>
+    /// The live tensor count once earlier tests' garbage is finalized, so that finalizers running during a
+    /// measurement cannot lower the count and hide (or fake) a difference.
+    /// </summary>
+    private static long SettledTensorCount()
+    {
+        for (int i = 0; i < 2; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        return Tensor.TotalCount;
     }
 }

@@ -88,6 +88,9 @@ public sealed class ModelEma : IDisposable
     /// <summary>Whether the model currently computes with the EMA weights (inside <see cref="UseEmaWeights"/>).</summary>
     public bool IsEmaInModel => _activeScope is not null;
 
+    /// <summary>How many updates were skipped because the model's weights held NaN or infinity.</summary>
+    public long SkippedUpdates { get; private set; }
+
     /// <summary>Bytes of tensor memory the EMA holds (its copy of the floating state, plus staging when on another device).</summary>
     public long SizeInBytes => _groups.Sum(g => g.EmaBytes);
 
@@ -128,6 +131,12 @@ public sealed class ModelEma : IDisposable
 
         using (no_grad())
         {
+            if (Options.NonFinite != NonFinitePolicy.Ignore && _groups.Any(g => g.ModelHasNonFinite()))
+            {
+                RefuseNonFinite(step);
+                return;
+            }
+
             foreach (TensorGroup group in _groups)
             {
                 group.Update(decay);
@@ -255,6 +264,26 @@ public sealed class ModelEma : IDisposable
                 group.SwapOut();
             }
         }
+    }
+
+    private void RefuseNonFinite(long step)
+    {
+        string name = _groups.Where(g => g.ModelHasNonFinite()).SelectMany(g => g.Slots).First(HoldsNonFinite).Names[0];
+        string message = $"The model's weights hold NaN or infinity at step {step} (first in '{name}'): the EMA update was skipped and the EMA keeps its last finite weights.";
+        if (Options.NonFinite == NonFinitePolicy.Throw)
+        {
+            throw new NonFiniteWeightsException(message.Replace("was skipped", "was refused", StringComparison.Ordinal), step);
+        }
+
+        SkippedUpdates++;
+        (Options.Warning ?? Console.Error.WriteLine)("warning: " + message);
+    }
+
+    private static bool HoldsNonFinite(TensorSlot slot)
+    {
+        using Tensor finite = slot.ModelView.isfinite();
+        using Tensor all = finite.all();
+        return !all.item<bool>();
     }
 
     private static bool IsFloating(ScalarType dtype) =>

@@ -13,4 +13,26 @@ public sealed record ModelEmaOptions
 
     /// <summary>The device that holds the EMA's weights, or null for the model's own (for example the CPU for a large GPU model).</summary>
     public torch.Device? Device { get; init; }
+
+    /// <summary>
+    /// What <see cref="ModelEma.Update"/> does when the model's floating-point weights hold NaN or infinity.
+    /// Default: <see cref="NonFinitePolicy.Skip"/>, so one bad step cannot poison the average.
+    /// </summary>
+    public NonFinitePolicy NonFinite { get; init; } = NonFinitePolicy.Skip;
+
+    /// <summary>Receives warnings (a skipped update). Default: standard error.</summary>
+    public Action<string>? Warning { get; init; }
+}
+
+/// <summary>What an EMA update does when the model's weights are not finite.</summary>
+public enum NonFinitePolicy
+{
+    /// <summary>Skip the update with a warning; the EMA keeps its last finite weights.</summary>
+    Skip,
+
+    /// <summary>Throw <see cref="NonFiniteWeightsException"/>; the EMA keeps its last finite weights.</summary>
+    Throw,
+
+    /// <summary>Do not check (saves one read of the model per update); NaN and infinity flow into the EMA.</summary>
+    Ignore,
 }

@@ -125,6 +125,21 @@ internal sealed class TensorGroup : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the model's values in this group hold NaN or infinity: one sum over the flat buffer, which any
+    /// NaN or infinity turns non-finite (weights never sum past float32's range).
+    /// </summary>
+    public bool ModelHasNonFinite()
+    {
+        if (!IsAveraged)
+        {
+            return false;
+        }
+
+        using Tensor sum = _modelFlat.sum(ScalarType.Float64);
+        return !double.IsFinite(sum.item<double>());
+    }
+
     /// <summary>Makes the model compute with the EMA weights.</summary>
     public void SwapIn()
     {

@@ -1,0 +1,67 @@
+using static TorchSharp.torch;
+
+namespace Ema.Runtime.Tests;
+
+public sealed class NonFiniteTests
+{
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void By_default_a_non_finite_model_is_skipped_with_a_warning_and_the_EMA_stays_finite(double bad)
+    {
+        using var model = new LinearBatchNorm();
+        var warnings = new List<string>();
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Warning = warnings.Add });
+        ema.Update(1, 3);
+        float[] before = ModuleValues.Get(ema.EmaWeights["linear.weight"]);
+        using (no_grad())
+        {
+            model.state_dict()["bn.bias"][1] = tensor((float)bad);
+        }
+
+        ema.Update(2, 3);
+
+        Assert.Equal(1, ema.SkippedUpdates);
+        Assert.Equal(1, ema.Step); // the skipped step did not count
+        Assert.Single(warnings);
+        Assert.Contains("bn.bias", warnings[0]);
+        Assert.Contains("step 2", warnings[0]);
+        Assert.Equal(before, ModuleValues.Get(ema.EmaWeights["linear.weight"]));
+        Assert.All(ModuleValues.Get(ema.EmaWeights["bn.bias"]), v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void The_Throw_policy_raises_and_leaves_the_EMA_unchanged()
+    {
+        using var model = new LinearBatchNorm();
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { NonFinite = NonFinitePolicy.Throw });
+        float[] before = ModuleValues.Get(ema.EmaWeights["linear.weight"]);
+        using (no_grad())
+        {
+            model.state_dict()["linear.weight"][0, 0] = tensor(float.NaN);
+        }
+
+        var error = Assert.Throws<NonFiniteWeightsException>(() => ema.Update(1, 2));
+
+        Assert.Equal(1, error.Step);
+        Assert.Contains("linear.weight", error.Message);
+        Assert.Equal(before, ModuleValues.Get(ema.EmaWeights["linear.weight"]));
+    }
+
+    [Fact]
+    public void The_Ignore_policy_lets_NaN_into_the_EMA()
+    {
+        using var model = new LinearBatchNorm();
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { NonFinite = NonFinitePolicy.Ignore });
+        using (no_grad())
+        {
+            model.state_dict()["linear.weight"][0, 0] = tensor(float.NaN);
+        }
+
+        ema.Update(1, 2);
+
+        Assert.True(float.IsNaN(ModuleValues.Get(ema.EmaWeights["linear.weight"])[0]));
+        Assert.Equal(0, ema.SkippedUpdates);
+    }
+}
