@@ -23,7 +23,8 @@ internal static class SmokeCheck
             CaseResult result = CaseRunner.Run(definition, RunSettings.Smoke);
             Console.WriteLine(Report.JsonLine(result, peer: null));
             Expect(failures, result.LeakedTensors == 0, $"{definition.Name}: {result.LeakedTensors} tensors leaked by the harness run");
-            Expect(failures, result.UpdateAllocations.TensorsCreated == 0, $"{definition.Name}: Update created {result.UpdateAllocations.TensorsCreated} tensors per call");
+            // Tensors created and freed within an update are a performance figure (the full run reports it), not a leak.
+            Expect(failures, result.UpdateAllocations.LiveTensorDelta == 0, $"{definition.Name}: each Update left {result.UpdateAllocations.LiveTensorDelta} more live tensors");
             // Tiny models fit in one chunk, so even the bf16 case's staging is at most one copy of the floating state.
             Expect(failures, result.EmaBytes <= 2 * result.OneCopyBytes, $"{definition.Name}: the EMA holds {result.EmaCopies} copies of the state");
         }
