@@ -121,6 +121,17 @@ internal sealed class CaseFixture : IDisposable
         }
     }
 
+    /// <summary>
+    /// What Update's default non-finite check (NonFinitePolicy.Skip) costs alone: one sum over a flat tensor of
+    /// the update's size, as TensorGroup.ModelHasNonFinite does (a second read of the model, two 0-dim results).
+    /// </summary>
+    public void NonFiniteCheck()
+    {
+        using var noGrad = no_grad();
+        using Tensor sum = _floorOther.sum();
+        using Tensor finite = sum.isfinite();
+    }
+
     /// <summary>Makes the loops' EMA equal to the engine's, so both can be compared after the same updates.</summary>
     public void SyncLoopEmaFromEngine()
     {

@@ -23,6 +23,7 @@ internal static class CaseRunner
             timer.Add("muladd_loop", () => fixture.MulAddLoop());
             timer.Add("lerp_loop", () => fixture.LerpLoop());
             timer.Add("floor", fixture.Floor);
+            timer.Add("nonfinite_check", fixture.NonFiniteCheck);
             Dictionary<string, double> times = timer.Run(settings.WarmupRounds, settings.Rounds, calls);
 
             (double enter, double exit) = TimeSwap(fixture, settings);
@@ -39,7 +40,7 @@ internal static class CaseRunner
             // One copy of the state: the floating values at the EMA's precision plus the int64 counters.
             long oneCopy = (definition.FloatingValues * ElementSize(definition.EffectiveEmaDtype)) + (definition.IntegerValues * sizeof(long));
             result = new CaseResult(definition.Name, definition.Description, definition.FloatingTensors, definition.FloatingValues,
-                times["update"], times["muladd_loop"], times["lerp_loop"], times["floor"], enter, exit,
+                times["update"], times["muladd_loop"], times["lerp_loop"], times["floor"], times["nonfinite_check"], enter, exit,
                 fixture.Ema.SizeInBytes, fixture.ModelFloatingBytes, oneCopy, allocations, swapAllocations, peak, LeakedTensors: 0);
         }
 

@@ -12,6 +12,7 @@ internal sealed record CaseResult(
     double MulAddLoopMs,
     double LerpLoopMs,
     double FloorMs,
+    double NonFiniteCheckMs,
     double SwapEnterMs,
     double SwapExitMs,
     long EmaBytes,

@@ -14,12 +14,12 @@ internal static class Report
     public static string Table(IReadOnlyList<CaseResult> results, PeerResult? peer, string? peerSkip)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| case | tensors | values | Update ms | floor ms | Update/floor | mul_+add_ loop ms | lerp_ loop ms | mul-add loop/Update | lerp loop/Update | swap enter us | swap exit us | swap/Update | EMA MB | EMA copies | tensors/update | managed B/update | tensors/swap | peak RSS +MB/3 updates |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| case | tensors | values | Update ms | floor ms | Update/floor | NaN-check sum ms | mul_+add_ loop ms | lerp_ loop ms | mul-add loop/Update | lerp loop/Update | swap enter us | swap exit us | swap/Update | EMA MB | EMA copies | tensors/update | managed B/update | tensors/swap | peak RSS +MB/3 updates |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (CaseResult r in results)
         {
             sb.AppendLine(string.Create(Inv,
-                $"| {r.Case} | {r.FloatingTensors} | {r.FloatingValues:N0} | {r.UpdateMs:0.000} | {r.FloorMs:0.000} | {r.UpdateOverFloor:0.00} | {r.MulAddLoopMs:0.000} | {r.LerpLoopMs:0.000} | {r.MulAddLoopOverUpdate:0.00} | {r.LerpLoopOverUpdate:0.00} | {r.SwapEnterMs * 1000:0.0} | {r.SwapExitMs * 1000:0.0} | {r.SwapOverUpdate * 100:0.00}% | {r.EmaBytes / 1e6:0.0} | {r.EmaCopies:0.00} | {r.UpdateAllocations.TensorsCreated:0.##} | {r.UpdateAllocations.ManagedBytes:0} | {r.SwapAllocations.TensorsCreated:0.##} | {(r.UpdatePeakRssGrowthBytes ?? -1) / 1e6:0.0} |"));
+                $"| {r.Case} | {r.FloatingTensors} | {r.FloatingValues:N0} | {r.UpdateMs:0.000} | {r.FloorMs:0.000} | {r.UpdateOverFloor:0.00} | {r.NonFiniteCheckMs:0.000} | {r.MulAddLoopMs:0.000} | {r.LerpLoopMs:0.000} | {r.MulAddLoopOverUpdate:0.00} | {r.LerpLoopOverUpdate:0.00} | {r.SwapEnterMs * 1000:0.0} | {r.SwapExitMs * 1000:0.0} | {r.SwapOverUpdate * 100:0.00}% | {r.EmaBytes / 1e6:0.0} | {r.EmaCopies:0.00} | {r.UpdateAllocations.TensorsCreated:0.##} | {r.UpdateAllocations.ManagedBytes:0} | {r.SwapAllocations.TensorsCreated:0.##} | {(r.UpdatePeakRssGrowthBytes ?? -1) / 1e6:0.0} |"));
         }
 
         sb.AppendLine();
@@ -67,6 +67,7 @@ internal static class Report
             ["values"] = r.FloatingValues,
             ["update_ms"] = r.UpdateMs,
             ["floor_ms"] = r.FloorMs,
+            ["nonfinite_check_ms"] = r.NonFiniteCheckMs,
             ["muladd_loop_ms"] = r.MulAddLoopMs,
             ["lerp_loop_ms"] = r.LerpLoopMs,
             ["update_over_floor"] = r.UpdateOverFloor,

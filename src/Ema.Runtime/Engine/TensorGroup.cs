@@ -127,8 +127,14 @@ internal sealed class TensorGroup : IDisposable
 
     /// <summary>
     /// Whether the model's values in this group hold NaN or infinity: one sum over the flat buffer, which any
-    /// NaN or infinity turns non-finite (weights never sum past float32's range).
+    /// NaN or infinity turns non-finite.
     /// </summary>
+    /// <remarks>
+    /// The sum stays in the buffer's own dtype: asking libtorch for a float64 sum of a float32 buffer converts
+    /// the whole buffer first (measured on ResNet-50: a 205 MB temporary and 700 ms, 44x the update itself).
+    /// Only when the sum is non-finite, which finite weights can also give by overflowing the partial sums,
+    /// does an element-wise check decide, so a skipped update always means a real NaN or infinity.
+    /// </remarks>
     public bool ModelHasNonFinite()
     {
         if (!IsAveraged)
@@ -136,8 +142,18 @@ internal sealed class TensorGroup : IDisposable
             return false;
         }
 
-        using Tensor sum = _modelFlat.sum(ScalarType.Float64);
-        return !double.IsFinite(sum.item<double>());
+        using (Tensor sum = _modelFlat.sum())
+        using (Tensor sumFinite = sum.isfinite())
+        {
+            if (sumFinite.item<bool>())
+            {
+                return false;
+            }
+        }
+
+        using Tensor finite = _modelFlat.isfinite();
+        using Tensor all = finite.all();
+        return !all.item<bool>();
     }
 
     /// <summary>Makes the model compute with the EMA weights.</summary>
