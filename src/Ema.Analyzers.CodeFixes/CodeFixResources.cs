@@ -1,7 +1,11 @@
 namespace Ema.Analyzers.CodeFixes;
 
-/// <summary>Titles of the Ema code fixes (filled by the Analyzers issue).</summary>
+/// <summary>Titles of the Ema code fixes.</summary>
 internal static class CodeFixTitles
 {
     public const string UseDefaultDecay = "Use SuperGradients' default decay 0.9999";
+
+    public const string UseKnownSchedule = "Use the schedule {0}";
+
+    public const string UseKnownKey = "Use the key {0}";
 }

@@ -1,13 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Ema.Generators.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Ema.Generators;
 
-/// <summary>Turns [DecaySchedule] classes into registry entries and typed EmaParams records (filled by the Generator issue).</summary>
+/// <summary>
+/// Turns <c>[DecaySchedule]</c> classes into typed <c>*EmaParams</c> records and registers them, with the
+/// schedules of referenced assemblies, from a generated per-assembly registry.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class DecayScheduleGenerator : IIncrementalGenerator
 {
+    /// <summary>Tracking names of the pipeline steps, for incremental-caching tests.</summary>
+    public static class Steps
+    {
+        /// <summary>One model per [DecaySchedule] class (null filtered out).</summary>
+        public const string Schedules = "Schedules";
+
+        /// <summary>All schedule models of the compilation, sorted.</summary>
+        public const string AllSchedules = "AllSchedules";
+
+        /// <summary>The compilation's name and referenced schedule registries.</summary>
+        public const string Assembly = "Assembly";
+
+        /// <summary>Schedules and assembly, combined for emission.</summary>
+        public const string Output = "Output";
+    }
+
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        IncrementalValuesProvider<ScheduleModel> schedules = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                Parser.ScheduleAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => Parser.ParseSchedule(ctx, ct))
+            .Where(static model => model is not null)
+            .Select(static (model, _) => model!)
+            .WithTrackingName(Steps.Schedules);
+
+        IncrementalValueProvider<EquatableArray<ScheduleModel>> all = schedules
+            .Collect()
+            .Select(static (models, _) => new EquatableArray<ScheduleModel>(
+                models.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.HintName, StringComparer.Ordinal)))
+            .WithTrackingName(Steps.AllSchedules);
+
+        // Runs on every compilation change, but its output is a small equatable record: unchanged input means
+        // an Unchanged step and no re-emission.
+        IncrementalValueProvider<AssemblyModel> assembly = context.CompilationProvider
+            .Select(static (compilation, ct) => Parser.ParseAssembly(compilation, ct))
+            .WithTrackingName(Steps.Assembly);
+
+        IncrementalValueProvider<(EquatableArray<ScheduleModel> Schedules, AssemblyModel Assembly)> output = all
+            .Combine(assembly)
+            .WithTrackingName(Steps.Output);
+
+        context.RegisterSourceOutput(output, static (spc, input) => Emit(spc, input.Schedules, input.Assembly));
+    }
+
+    private static void Emit(SourceProductionContext context, EquatableArray<ScheduleModel> schedules, AssemblyModel assembly)
+    {
+        if (!assembly.HasRuntime)
+        {
+            return;
+        }
+
+        // Two schedules with one name, or with one record file, would not compile (or would throw in AddSource):
+        // emit neither; the analyzers report EMA0003.
+        var conflicting = new HashSet<string>(
+            schedules.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key)
+                .Concat(schedules.GroupBy(s => s.HintName, StringComparer.Ordinal).Where(g => g.Count() > 1).SelectMany(g => g.Select(s => s.Name))),
+            StringComparer.Ordinal);
+        List<ScheduleModel> emitted = schedules.Where(s => !conflicting.Contains(s.Name)).ToList();
+
+        foreach (ScheduleModel schedule in emitted)
+        {
+            context.AddSource(schedule.HintName, Emitter.EmitRecord(schedule));
+        }
+
+        if (emitted.Count > 0 || assembly.ReferencedRegistries.Count > 0)
+        {
+            context.AddSource(assembly.RegistryNamespace + "." + AssemblyModel.RegistryClassName + ".g.cs", Emitter.EmitRegistry(assembly, emitted));
+        }
     }
 }

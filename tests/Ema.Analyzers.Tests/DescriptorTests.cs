@@ -1,10 +1,60 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
 namespace Ema.Analyzers.Tests;
 
+/// <summary>The diagnostics' contract: ids, severities, help pages and release tracking agree.</summary>
 public sealed class DescriptorTests
 {
-    [Fact]
-    public void Diagnostics_use_the_Ema_category()
+    private static readonly DiagnosticAnalyzer[] s_analyzers =
     {
-        Assert.Equal("Ema", Ema.Analyzers.DiagnosticDescriptors.Category);
+        new DecayValueAnalyzer(), new ScheduleNameAnalyzer(), new ScheduleDeclarationAnalyzer(), new JsonConfigAnalyzer(),
+    };
+
+    private static IEnumerable<DiagnosticDescriptor> All() =>
+        s_analyzers.SelectMany(a => a.SupportedDiagnostics).DistinctBy(d => d.Id).OrderBy(d => d.Id, StringComparer.Ordinal);
+
+    [Fact]
+    public void The_analyzers_report_exactly_EMA0001_to_EMA0006_with_the_designed_severities()
+    {
+        Assert.Equal(
+            new[] { "EMA0001:Error", "EMA0002:Error", "EMA0003:Error", "EMA0004:Error", "EMA0005:Error", "EMA0006:Warning" },
+            All().Select(d => d.Id + ":" + d.DefaultSeverity));
+        Assert.All(All(), d => Assert.Equal(DiagnosticDescriptors.Category, d.Category));
+    }
+
+    [Fact]
+    public void Every_diagnostic_links_to_its_page_and_the_page_exists()
+    {
+        string root = RepoRoot();
+        foreach (DiagnosticDescriptor descriptor in All())
+        {
+            Assert.Equal($"https://github.com/ema-dotnet/ema/blob/main/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            string page = Path.Combine(root, "docs", "diagnostics", descriptor.Id + ".md");
+            Assert.True(File.Exists(page), page);
+            Assert.StartsWith("# " + descriptor.Id + ":", File.ReadAllText(page), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Every_diagnostic_is_tracked_in_the_release_files()
+    {
+        string root = RepoRoot();
+        string tracked = File.ReadAllText(Path.Combine(root, "src", "Ema.Analyzers", "AnalyzerReleases.Shipped.md")) +
+            File.ReadAllText(Path.Combine(root, "src", "Ema.Analyzers", "AnalyzerReleases.Unshipped.md"));
+        Assert.All(All(), d => Assert.Contains($"{d.Id} | Ema | {d.DefaultSeverity} |", tracked, StringComparison.Ordinal));
+    }
+
+    private static string RepoRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Ema.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Ema.sln not found");
     }
 }

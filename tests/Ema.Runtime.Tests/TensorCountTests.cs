@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Ema.Runtime.Tests;
 
-/// <summary>Tensor.TotalCount is process-wide, so these tests run alone.</summary>
+/// <summary>Tensor.TotalCount and torch's random generator are process-wide, so tests that depend on them run alone.</summary>
 [CollectionDefinition(nameof(TensorCountTests), DisableParallelization = true)]
 public sealed class TensorCountCollection
 {
@@ -58,5 +58,29 @@ public sealed class TensorCountTests
         }
 
         return Tensor.TotalCount;
+    }
+}
+
+[Collection(nameof(TensorCountTests))]
+public sealed class TrainerTensorCountTests
+{
+    [Fact]
+    public void Training_steps_do_not_grow_the_tensor_count()
+    {
+        manual_seed(50);
+        using var model = new LinearBatchNorm();
+        using var optimizer = optim.Adam(model.parameters(), 0.01);
+        List<(Tensor, Tensor)> data = TrainingSupport.Batches(4, seed: 51);
+        var counts = new List<(int Epoch, long Count)>();
+        var listener = new RecordingListener { AtOptimizerStep = c => counts.Add((c.Epoch, Tensor.TotalCount)) };
+        var trainingParams = new TrainingParams { MaxEpochs = 3, Ema = true, EmaParams = new ExpEmaParams() };
+        using var trainer = new Trainer(model, TrainingSupport.Mse, trainingParams, optimizer, new TrainerOptions { Listeners = [listener] });
+
+        trainer.Train(data, data);
+
+        long[] later = counts.Where(c => c.Epoch >= 2).Select(c => c.Count).ToArray();
+        Assert.Equal(8, later.Length);
+        Assert.All(later, c => Assert.Equal(later[0], c));
+        TrainingSupport.Dispose(data);
     }
 }

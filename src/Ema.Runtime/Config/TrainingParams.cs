@@ -1,23 +1,54 @@
+using System.Globalization;
+
 namespace Ema;
 
 /// <summary>
 /// Training parameters in SuperGradients' shape: <c>{"max_epochs": 10, "ema": true, "ema_params": {...}}</c>.
-/// Build them in code or load them from JSON.
+/// Build them in code or load them with <see cref="FromJson(string, Action{string}?)"/>, <see cref="FromFile"/> or
+/// <see cref="FromConfiguration"/>. Values are validated when set.
 /// </summary>
 public sealed partial record TrainingParams
 {
+    private readonly int _maxEpochs = 1;
+    private readonly int _batchAccumulate = 1;
+    private readonly double _initialLr = 0.01;
+    private readonly EmaParams _emaParams = new ExpEmaParams();
+
     /// <summary><c>max_epochs</c>: how many epochs to train; at least 1. Default 1.</summary>
-    public int MaxEpochs { get; init; } = 1;
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxEpochs
+    {
+        get => _maxEpochs;
+        init => _maxEpochs = value >= 1 ? value : throw OutOfRange(nameof(MaxEpochs), "max_epochs", value, "at least 1");
+    }
 
     /// <summary><c>batch_accumulate</c>: batches per optimizer step; at least 1. Default 1.</summary>
-    public int BatchAccumulate { get; init; } = 1;
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int BatchAccumulate
+    {
+        get => _batchAccumulate;
+        init => _batchAccumulate = value >= 1 ? value : throw OutOfRange(nameof(BatchAccumulate), "batch_accumulate", value, "at least 1");
+    }
 
-    /// <summary><c>initial_lr</c>: the optimizer's learning rate when the trainer makes the optimizer. Default 0.01.</summary>
-    public double InitialLr { get; init; } = 0.01;
+    /// <summary><c>initial_lr</c>: the optimizer's learning rate when the trainer makes the optimizer; positive and finite. Default 0.01.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive and finite.</exception>
+    public double InitialLr
+    {
+        get => _initialLr;
+        init => _initialLr = value > 0 && double.IsFinite(value) ? value : throw OutOfRange(nameof(InitialLr), "initial_lr", value, "a finite number > 0");
+    }
 
     /// <summary><c>ema</c>: whether to keep an EMA of the model's weights. Default false.</summary>
     public bool Ema { get; init; }
 
     /// <summary><c>ema_params</c>: the EMA's decay and schedule. Default: <c>exp</c>, decay 0.9999, beta 15.</summary>
-    public EmaParams EmaParams { get; init; } = new ExpEmaParams();
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public EmaParams EmaParams
+    {
+        get => _emaParams;
+        init => _emaParams = value ?? throw new ArgumentNullException(nameof(EmaParams));
+    }
+
+    private static ArgumentOutOfRangeException OutOfRange(string property, string key, double value, string allowed) =>
+        new(property, value, string.Create(CultureInfo.InvariantCulture, $"{key} = {value:R} is outside the allowed range: {key} must be {allowed}."));
 }

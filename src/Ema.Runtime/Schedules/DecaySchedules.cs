@@ -15,7 +15,9 @@ public static partial class DecaySchedules
 
     static DecaySchedules()
     {
-        RegisterBuiltIns();
+        // The built-ins are [DecaySchedule] classes of this assembly: its generated registry registers them.
+        // Its module initializer normally ran already; the call makes lookups safe even if it did not.
+        global::Ema.Generated.Ema_Runtime.DecayScheduleRegistry.Register();
     }
 
     /// <summary>The registered schedule names, sorted.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Ema;
 
@@ -35,6 +36,42 @@ public abstract record EmaParams
 
     /// <summary>The registered name of the schedule, as written in <c>decay_type</c>.</summary>
     public abstract string DecayType { get; }
+
+    /// <summary>
+    /// Writes the parameters as SuperGradients' <c>ema_params</c> object, for checkpoints and configs:
+    /// <c>{"decay_type":"exp","decay":0.9999,"beta":15}</c>. <see cref="DecaySchedules.FromJson(string, Action{string}?)"/>
+    /// reads it back into an equal record.
+    /// </summary>
+    /// <returns>The JSON object.</returns>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteJson(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Writes the <c>ema_params</c> object to <paramref name="writer"/> (used inside larger documents such as training params).</summary>
+    /// <param name="writer">The writer, positioned where a value may start.</param>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteString("decay_type", DecayType);
+        writer.WriteNumber("decay", Decay);
+        WriteScheduleParameters(writer);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes the schedule's own parameters as snake_case properties of the <c>ema_params</c> object
+    /// (<c>decay_type</c> and <c>decay</c> are already written). Generated records implement it without reflection.
+    /// </summary>
+    /// <param name="writer">The writer, inside the object.</param>
+    protected abstract void WriteScheduleParameters(Utf8JsonWriter writer);
 
     /// <summary>Checks that a decay lies in the open interval (0, 1).</summary>
     /// <param name="value">The decay to check.</param>

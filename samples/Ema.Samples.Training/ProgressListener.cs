@@ -1,0 +1,79 @@
+using Spectre.Console;
+
+namespace Ema.Samples.Training;
+
+/// <summary>
+/// Shows training progress: a progress bar per epoch with the running loss when the output is a terminal,
+/// plain lines (a few per epoch) when it is not, and each epoch's validation metric for the raw and EMA weights.
+/// </summary>
+internal sealed class ProgressListener(TextWriter output, bool interactive) : TrainingListener
+{
+    private ProgressContext? _progress;
+    private ProgressTask? _epochTask;
+    private int _stepsInEpoch;
+    private double _lossSum;
+    private int _lossCount;
+
+    /// <summary>The last batch loss, set by the sample's loss wrapper.</summary>
+    public double LastLoss { get; set; } = double.NaN;
+
+    public void Attach(ProgressContext progress) => _progress = progress;
+
+    public override void OnTrainingStart(TrainingContext context)
+    {
+        output.WriteLine($"training for {context.Params.MaxEpochs} epochs of {context.BatchesPerEpoch} batches ({context.TotalSteps} steps), EMA {(context.Params.Ema ? context.Params.EmaParams.ToString() : "off")}");
+        StartEpoch(context);
+    }
+
+    public override void OnOptimizerStep(TrainingContext context)
+    {
+        _stepsInEpoch++;
+        _lossSum += LastLoss;
+        _lossCount++;
+        int stepsPerEpoch = StepsPerEpoch(context);
+        if (_epochTask is not null)
+        {
+            _epochTask.Description = $"epoch {context.Epoch}/{context.Params.MaxEpochs}  loss {_lossSum / _lossCount:F4}";
+            _epochTask.Increment(1);
+        }
+        else if (_stepsInEpoch % ((stepsPerEpoch + 3) / 4) == 0 || _stepsInEpoch == stepsPerEpoch)
+        {
+            output.WriteLine($"epoch {context.Epoch}/{context.Params.MaxEpochs}  step {_stepsInEpoch}/{stepsPerEpoch}  loss {_lossSum / _lossCount:F4}");
+        }
+    }
+
+    public override void OnEpochEnd(TrainingContext context, EpochResult result)
+    {
+        string ema = result.EmaMetric is { } value ? $"  EMA {value:F4}" : string.Empty;
+        string line = $"epoch {result.Epoch}/{context.Params.MaxEpochs}  train loss {result.TrainLoss:F4}  validation accuracy: raw {result.RawMetric:F4}{ema}{(result.IsBest ? "  (best)" : string.Empty)}";
+        if (_epochTask is not null)
+        {
+            _epochTask.Description = $"epoch {context.Epoch}/{context.Params.MaxEpochs}  done";
+            _epochTask.StopTask();
+            AnsiConsole.MarkupLine(Markup.Escape(line));
+        }
+        else
+        {
+            output.WriteLine(line);
+        }
+
+        if (result.Epoch < context.Params.MaxEpochs)
+        {
+            StartEpoch(context);
+        }
+    }
+
+    private void StartEpoch(TrainingContext context)
+    {
+        _stepsInEpoch = 0;
+        _lossSum = 0;
+        _lossCount = 0;
+        if (interactive && _progress is not null)
+        {
+            _epochTask = _progress.AddTask($"epoch {context.Epoch + 1}/{context.Params.MaxEpochs}", maxValue: StepsPerEpoch(context));
+        }
+    }
+
+    private static int StepsPerEpoch(TrainingContext context) =>
+        (int)((context.BatchesPerEpoch + context.Params.BatchAccumulate - 1) / context.Params.BatchAccumulate);
+}

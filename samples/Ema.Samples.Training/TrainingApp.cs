@@ -1,0 +1,155 @@
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ema.Samples.Training;
+
+/// <summary>
+/// The main job: trains a small classifier on noisy-label spirals with the EMA lifecycle of the config, and writes
+/// checkpoints and figures into the output folder.
+/// </summary>
+public static class TrainingApp
+{
+    private const int BatchSize = 64;
+
+    /// <summary>Runs the sample; returns the process exit code.</summary>
+    /// <param name="args">The command line (see <see cref="SampleArguments.Usage"/>).</param>
+    /// <param name="output">Where to write progress and results.</param>
+    /// <param name="interactive">Whether to draw progress bars (the output is a terminal).</param>
+    public static int Run(string[] args, TextWriter output, bool interactive)
+    {
+        SampleArguments arguments;
+        TrainingParams trainingParams;
+        try
+        {
+            arguments = SampleArguments.Parse(args);
+            trainingParams = TrainingParams.FromFile(arguments.ConfigPath, warning => output.WriteLine("warning: " + warning));
+        }
+        catch (Exception e) when (e is ArgumentException or EmaConfigException or IOException)
+        {
+            output.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+
+        if (arguments.MaxEpochs is { } maxEpochs)
+        {
+            trainingParams = trainingParams with { MaxEpochs = maxEpochs };
+        }
+
+        Device device;
+        if (arguments.Device == "cuda")
+        {
+            if (!cuda.is_available())
+            {
+                output.WriteLine("error: --device cuda: TorchSharp sees no CUDA device here. Use a machine with an NVIDIA GPU and an application that references TorchSharp-cuda-linux (or TorchSharp-cuda-windows) instead of TorchSharp-cpu.");
+                return 3;
+            }
+
+            device = CUDA;
+        }
+        else
+        {
+            device = CPU;
+        }
+
+        Directory.CreateDirectory(arguments.OutputDirectory);
+        output.WriteLine($"config {arguments.ConfigPath}, device {device.type}");
+        IReadOnlyList<EpochResult> results = Train(arguments, trainingParams, device, output, interactive);
+
+        string curves = Path.Combine(arguments.OutputDirectory, "validation_accuracy.png");
+        Plots.ValidationCurves(curves, "accuracy", results.Select(r => r.RawMetric).ToList(), results.Select(r => r.EmaMetric ?? double.NaN).ToList());
+        string schedules = Path.Combine(arguments.OutputDirectory, "ema_decay_schedules.png");
+        Plots.DecayScheduleFigure(schedules);
+
+        EpochResult last = results[^1];
+        output.WriteLine($"final validation accuracy: raw {last.RawMetric:F4}, EMA {(last.EmaMetric is { } ema ? ema.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "off")}; best {last.BestMetric:F4}");
+        output.WriteLine($"output folder: {arguments.OutputDirectory}");
+        foreach (string file in Directory.GetFiles(arguments.OutputDirectory).Order(StringComparer.Ordinal))
+        {
+            output.WriteLine($"  {Path.GetFileName(file)}");
+        }
+
+        return 0;
+    }
+
+    private static IReadOnlyList<EpochResult> Train(SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, bool interactive)
+    {
+        manual_seed(0);
+        var (trainPoints, trainLabels) = SyntheticData.Spirals(arguments.TrainSize, labelNoise: 0.4, seed: 1);
+        var (validationPoints, validationLabels) = SyntheticData.Spirals(1500, labelNoise: 0.0, seed: 2);
+        using (trainPoints)
+        using (trainLabels)
+        using (validationPoints)
+        using (validationLabels)
+        {
+            List<(Tensor Input, Tensor Target)> train = SyntheticData.Batches(trainPoints, trainLabels, BatchSize, seed: 3);
+            List<(Tensor Input, Tensor Target)> validation = SyntheticData.Batches(validationPoints, validationLabels, 500, seed: 4);
+            try
+            {
+                return TrainOn(new EpochShuffledBatches(train.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(), seed: 5),
+                    validation.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(),
+                    arguments, trainingParams, device, output, interactive);
+            }
+            finally
+            {
+                foreach ((Tensor input, Tensor target) in train.Concat(validation))
+                {
+                    input.Dispose();
+                    target.Dispose();
+                }
+            }
+        }
+    }
+
+    private static IReadOnlyList<EpochResult> TrainOn(IReadOnlyCollection<(Tensor Input, Tensor Target)> train, List<(Tensor Input, Tensor Target)> validation,
+        SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, bool interactive)
+    {
+        using var model = nn.Sequential(
+            ("fc1", nn.Linear(2, 128)), ("act1", nn.ReLU()),
+            ("fc2", nn.Linear(128, 128)), ("act2", nn.ReLU()),
+            ("fc3", nn.Linear(128, SyntheticData.Classes)));
+        model.to(device);
+        using var optimizer = optim.SGD(model.parameters(), trainingParams.InitialLr, momentum: 0.9);
+        var progress = new ProgressListener(output, interactive);
+        var options = new TrainerOptions
+        {
+            CheckpointDirectory = arguments.OutputDirectory,
+            ValidationMetric = Accuracy,
+            GreaterIsBetter = true,
+            Listeners = [progress],
+        };
+
+        Tensor Loss(Tensor logits, Tensor target)
+        {
+            Tensor loss = nn.functional.cross_entropy(logits, target);
+            progress.LastLoss = loss.item<float>();
+            return loss;
+        }
+
+        using var trainer = new Trainer(model, Loss, trainingParams, optimizer, options);
+        if (!interactive)
+        {
+            return trainer.Train(train, validation);
+        }
+
+        IReadOnlyList<EpochResult> results = [];
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                progress.Attach(context);
+                results = trainer.Train(train, validation);
+            });
+        return results;
+    }
+
+    private static double Accuracy(Tensor logits, Tensor target)
+    {
+        using Tensor predicted = logits.argmax(1);
+        using Tensor correct = predicted.eq(target);
+        using Tensor asFloat = correct.to(ScalarType.Float32);
+        using Tensor mean = asFloat.mean();
+        return mean.item<float>();
+    }
+}

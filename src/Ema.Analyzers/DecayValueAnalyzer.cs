@@ -1,0 +1,176 @@
+using Ema.Analyzers.Schedules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Ema.Analyzers;
+
+/// <summary>
+/// EMA0001 and EMA0005 in C#: a constant that reaches a decay or a schedule parameter and lies outside its
+/// range. Every form (arguments, object initializers, <c>with</c>, attribute arguments, property
+/// initializers, const fields and locals, folded expressions) arrives here as one of three operations whose
+/// <see cref="IOperation.ConstantValue"/> the compiler has already folded.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
+{
+    private const string DecayParameterName = "decay";
+    private const string DecayPropertyName = "Decay";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.DecayOutOfRange, DiagnosticDescriptors.ParameterOutOfRange);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            EmaSymbols? symbols = EmaSymbols.TryCreate(start.Compilation);
+            if (symbols is null)
+            {
+                return;
+            }
+
+            var checker = new Checker(symbols, start.Compilation);
+            start.RegisterOperationAction(c => checker.AnalyzeArgument(c), OperationKind.Argument);
+            start.RegisterOperationAction(c => checker.AnalyzeAssignment(c), OperationKind.SimpleAssignment);
+            start.RegisterOperationAction(c => checker.AnalyzePropertyInitializer(c), OperationKind.PropertyInitializer);
+        });
+    }
+
+    private sealed class Checker
+    {
+        private readonly EmaSymbols _symbols;
+        private readonly Compilation _compilation;
+
+        public Checker(EmaSymbols symbols, Compilation compilation)
+        {
+            _symbols = symbols;
+            _compilation = compilation;
+        }
+
+        public void AnalyzeArgument(OperationAnalysisContext context)
+        {
+            var argument = (IArgumentOperation)context.Operation;
+
+            // Omitted arguments carry the parameter's default at the call's syntax: nothing the user wrote.
+            if (argument.ArgumentKind != ArgumentKind.Explicit || argument.Parameter is not { } parameter ||
+                parameter.ContainingSymbol is not IMethodSymbol method)
+            {
+                return;
+            }
+
+            INamedTypeSymbol type = method.ContainingType;
+            if (parameter.Name == DecayParameterName && TakesDecay(type))
+            {
+                CheckDecay(context, argument.Value);
+                return;
+            }
+
+            // Only schedules and their records declare ranges the analyzer enforces.
+            if (_symbols.IsEmaParams(type))
+            {
+                CheckRecordMember(context, type, parameter.Name, parameter, argument.Value);
+            }
+            else if (_symbols.IsDecayFunction(type) && ScheduleCatalog.ReadRange(parameter, _symbols) is { } range)
+            {
+                CheckParameter(context, argument.Value, range, parameter.Name, parameter.Name, type.ToDisplayString());
+            }
+        }
+
+        public void AnalyzeAssignment(OperationAnalysisContext context)
+        {
+            var assignment = (ISimpleAssignmentOperation)context.Operation;
+            if (assignment.Target is IPropertyReferenceOperation { Property: var property })
+            {
+                CheckProperty(context, property, assignment.Value);
+            }
+        }
+
+        public void AnalyzePropertyInitializer(OperationAnalysisContext context)
+        {
+            var initializer = (IPropertyInitializerOperation)context.Operation;
+            foreach (IPropertySymbol property in initializer.InitializedProperties)
+            {
+                CheckProperty(context, property, initializer.Value);
+            }
+        }
+
+        private void CheckProperty(OperationAnalysisContext context, IPropertySymbol property, IOperation value)
+        {
+            INamedTypeSymbol type = property.ContainingType;
+            if (SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, _symbols.Decay) ||
+                (property.Name == DecayPropertyName && _symbols.IsAttributeClass(type)))
+            {
+                CheckDecay(context, value);
+            }
+            else if (_symbols.IsEmaParams(type))
+            {
+                CheckRecordMember(context, type, property.Name, property, value);
+            }
+        }
+
+        /// <summary>
+        /// A decay parameter counts where it means an EMA decay: EmaParams records, schedules
+        /// (IDecayFunction.Compute), attributes (<c>[EmaOptions(decay: 0.99)]</c>), and the runtime's own API.
+        /// </summary>
+        private bool TakesDecay(INamedTypeSymbol type) =>
+            _symbols.IsEmaParams(type) || _symbols.IsDecayFunction(type) || _symbols.IsAttributeClass(type) ||
+            SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _symbols.EmaParams.ContainingAssembly);
+
+        /// <summary>A record's range comes from its own [Range] if the generator carried it, else from its schedule's constructor.</summary>
+        private void CheckRecordMember(OperationAnalysisContext context, INamedTypeSymbol record, string memberName, ISymbol member, IOperation value)
+        {
+            if (!value.ConstantValue.HasValue)
+            {
+                return;
+            }
+
+            ScheduleInfo? schedule = ScheduleCatalog.For(_compilation, _symbols).FindByRecord(record);
+            ScheduleParameter? parameter = schedule?.FindByMemberName(memberName);
+            ValueRange? range = ScheduleCatalog.ReadRange(member, _symbols) ?? parameter?.Range;
+            if (range is not null)
+            {
+                string origin = schedule is null ? record.ToDisplayString() : "schedule '" + schedule.Name + "', " + schedule.Origin;
+                CheckParameter(context, value, range, memberName, parameter?.Name ?? memberName, origin);
+            }
+        }
+
+        private static void CheckDecay(OperationAnalysisContext context, IOperation value)
+        {
+            if (ValueRange.ToDouble(value.ConstantValue.HasValue ? value.ConstantValue.Value : null) is not double decay ||
+                ValueRange.Decay.Contains(decay))
+            {
+                return;
+            }
+
+            string replacement = value.Type?.SpecialType == SpecialType.System_Single ? "0.9999f" : "0.9999";
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.DecayOutOfRange,
+                value.Syntax.GetLocation(),
+                ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ReplacementProperty, replacement),
+                ValueRange.Format(decay),
+                "Ema.EmaParams.Decay"));
+        }
+
+        private static void CheckParameter(OperationAnalysisContext context, IOperation value, ValueRange range, string name, string declaredOn, string origin)
+        {
+            if (ValueRange.ToDouble(value.ConstantValue.HasValue ? value.ConstantValue.Value : null) is not double number || range.Contains(number))
+            {
+                return;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.ParameterOutOfRange,
+                value.Syntax.GetLocation(),
+                name,
+                ValueRange.Format(number),
+                range.Describe(),
+                declaredOn,
+                origin));
+        }
+    }
+}

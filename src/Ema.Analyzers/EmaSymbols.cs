@@ -1,0 +1,104 @@
+using Microsoft.CodeAnalysis;
+
+namespace Ema.Analyzers;
+
+/// <summary>
+/// The runtime contract's symbols, resolved once per compilation. A compilation that does not reference
+/// Ema.Runtime has none of them, and the analyzers then register no actions at all.
+/// </summary>
+internal sealed class EmaSymbols
+{
+    private EmaSymbols(
+        INamedTypeSymbol emaParams,
+        IPropertySymbol decay,
+        INamedTypeSymbol decayFunction,
+        INamedTypeSymbol scheduleAttribute,
+        INamedTypeSymbol? providerAttribute,
+        INamedTypeSymbol? decaySchedules,
+        INamedTypeSymbol? rangeAttribute,
+        INamedTypeSymbol? attribute)
+    {
+        EmaParams = emaParams;
+        Decay = decay;
+        DecayFunction = decayFunction;
+        ScheduleAttribute = scheduleAttribute;
+        ProviderAttribute = providerAttribute;
+        DecaySchedules = decaySchedules;
+        RangeAttribute = rangeAttribute;
+        Attribute = attribute;
+    }
+
+    public INamedTypeSymbol EmaParams { get; }
+
+    public IPropertySymbol Decay { get; }
+
+    public INamedTypeSymbol DecayFunction { get; }
+
+    public INamedTypeSymbol ScheduleAttribute { get; }
+
+    public INamedTypeSymbol? ProviderAttribute { get; }
+
+    public INamedTypeSymbol? DecaySchedules { get; }
+
+    public INamedTypeSymbol? RangeAttribute { get; }
+
+    public INamedTypeSymbol? Attribute { get; }
+
+    public static EmaSymbols? TryCreate(Compilation compilation)
+    {
+        INamedTypeSymbol? emaParams = compilation.GetTypeByMetadataName("Ema.EmaParams");
+        INamedTypeSymbol? decayFunction = compilation.GetTypeByMetadataName("Ema.IDecayFunction");
+        INamedTypeSymbol? scheduleAttribute = compilation.GetTypeByMetadataName("Ema.DecayScheduleAttribute");
+        IPropertySymbol? decay = emaParams?.GetMembers("Decay").OfType<IPropertySymbol>().FirstOrDefault();
+        if (emaParams is null || decayFunction is null || scheduleAttribute is null || decay is null)
+        {
+            return null;
+        }
+
+        return new EmaSymbols(
+            emaParams,
+            decay,
+            decayFunction,
+            scheduleAttribute,
+            compilation.GetTypeByMetadataName("Ema.DecayScheduleProviderAttribute"),
+            compilation.GetTypeByMetadataName("Ema.DecaySchedules"),
+            compilation.GetTypeByMetadataName("System.ComponentModel.DataAnnotations.RangeAttribute"),
+            compilation.GetTypeByMetadataName("System.Attribute"));
+    }
+
+    /// <summary>True for EmaParams and every record derived from it.</summary>
+    public bool IsEmaParams(ITypeSymbol? type)
+    {
+        for (ITypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, EmaParams))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True for IDecayFunction and every type implementing it.</summary>
+    public bool IsDecayFunction(ITypeSymbol? type) =>
+        type is not null &&
+        (SymbolEqualityComparer.Default.Equals(type, DecayFunction) ||
+         type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i, DecayFunction)));
+
+    public bool IsAttributeClass(ITypeSymbol? type)
+    {
+        for (ITypeSymbol? current = type?.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, Attribute))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public AttributeData? GetScheduleAttribute(ISymbol symbol) =>
+        symbol.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, ScheduleAttribute));
+}

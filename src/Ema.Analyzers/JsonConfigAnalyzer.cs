@@ -1,0 +1,200 @@
+using Ema.Analyzers.Json;
+using Ema.Analyzers.Schedules;
+using Ema.Shared;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Ema.Analyzers;
+
+/// <summary>
+/// EMA0001, EMA0002, EMA0005 and EMA0006 in JSON config files given to the build as
+/// <c>&lt;AdditionalFiles Include="train.json" /&gt;</c>. A file is checked when its name ends in .json and
+/// it holds an <c>"ema_params"</c> object at any depth (SuperGradients' training params, possibly nested in
+/// a recipe) or its root object has a string <c>"decay_type"</c> and no <c>"ema_params"</c> (a bare ema_params
+/// object). Other JSON files
+/// (appsettings.json, data) are never touched.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class JsonConfigAnalyzer : DiagnosticAnalyzer
+{
+    private const string EmaParamsKey = "ema_params";
+    private const string DecayKey = "decay";
+    private const string DecayTypeKey = "decay_type";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.DecayOutOfRange,
+        DiagnosticDescriptors.UnknownSchedule,
+        DiagnosticDescriptors.ParameterOutOfRange,
+        DiagnosticDescriptors.UnknownKey);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            EmaSymbols? symbols = EmaSymbols.TryCreate(start.Compilation);
+            if (symbols is null)
+            {
+                return;
+            }
+
+            Compilation compilation = start.Compilation;
+            start.RegisterAdditionalFileAction(c => AnalyzeFile(c, symbols, compilation));
+        });
+    }
+
+    /// <summary>The ema_params-shaped objects of a config file, in document order.</summary>
+    internal static IEnumerable<JsonObject> FindEmaParams(JsonNode root)
+    {
+        if (root is JsonObject rootObject && rootObject.Find(DecayTypeKey)?.Value is JsonString && rootObject.Find(EmaParamsKey) is null)
+        {
+            yield return rootObject;
+        }
+
+        foreach (JsonObject found in FindNested(root))
+        {
+            yield return found;
+        }
+    }
+
+    private static IEnumerable<JsonObject> FindNested(JsonNode node)
+    {
+        IEnumerable<JsonNode> children = node switch
+        {
+            JsonObject o => o.Properties.Select(p => p.Value),
+            JsonArray a => a.Items,
+            _ => Enumerable.Empty<JsonNode>(),
+        };
+        if (node is JsonObject obj)
+        {
+            foreach (JsonProperty property in obj.Properties)
+            {
+                if (property.Name == EmaParamsKey && property.Value is JsonObject emaParams)
+                {
+                    yield return emaParams;
+                }
+            }
+        }
+
+        foreach (JsonNode child in children)
+        {
+            foreach (JsonObject found in FindNested(child))
+            {
+                yield return found;
+            }
+        }
+    }
+
+    private static void AnalyzeFile(AdditionalFileAnalysisContext context, EmaSymbols symbols, Compilation compilation)
+    {
+        AdditionalText file = context.AdditionalFile;
+        if (!file.Path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ||
+            file.GetText(context.CancellationToken) is not { } text)
+        {
+            return;
+        }
+
+        string content = text.ToString();
+
+        // Cheap filter before parsing: most JSON files in a project are not training configs.
+        if (content.IndexOf(EmaParamsKey, StringComparison.Ordinal) < 0 && content.IndexOf(DecayTypeKey, StringComparison.Ordinal) < 0)
+        {
+            return;
+        }
+
+        if (JsonScanner.Parse(content) is not { } root)
+        {
+            return;
+        }
+
+        ScheduleCatalog? catalog = null;
+        foreach (JsonObject emaParams in FindEmaParams(root))
+        {
+            catalog ??= ScheduleCatalog.For(compilation, symbols);
+            AnalyzeEmaParams(context, file.Path, text, emaParams, catalog);
+        }
+    }
+
+    private static void AnalyzeEmaParams(AdditionalFileAnalysisContext context, string path, SourceText text, JsonObject emaParams, ScheduleCatalog catalog)
+    {
+        Location At(TextSpan span) => Location.Create(path, span, text.Lines.GetLinePositionSpan(span));
+
+        if (emaParams.Find(DecayKey)?.Value is JsonNumber decay && !ValueRange.Decay.Contains(decay.Value))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.DecayOutOfRange,
+                At(decay.Span),
+                Replacement("0.9999"),
+                decay.Text,
+                "\"decay\" in ema_params, read into Ema.EmaParams.Decay"));
+        }
+
+        ScheduleInfo? schedule = null;
+        JsonNode? decayType = emaParams.Find(DecayTypeKey)?.Value;
+        if (decayType is JsonString typeName)
+        {
+            schedule = catalog.FindByName(typeName.Value);
+            if (schedule is null && !catalog.Names.IsEmpty)
+            {
+                string? closest = ScheduleNaming.Closest(typeName.Value, catalog.Names);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.UnknownSchedule,
+                    At(typeName.Span),
+                    closest is null ? null : Replacement(JsonQuote(closest)),
+                    typeName.Value,
+                    ScheduleNameAnalyzer.DidYouMean(closest),
+                    catalog.DescribeNames(),
+                    catalog.Origins));
+            }
+        }
+        else if (decayType is null)
+        {
+            schedule = catalog.FindByName(ScheduleCatalog.DefaultScheduleName);
+        }
+
+        foreach (JsonProperty property in emaParams.Properties)
+        {
+            if (ScheduleCatalog.CommonKeys.Contains(property.Name))
+            {
+                continue;
+            }
+
+            if (!catalog.Keys.Contains(property.Name))
+            {
+                string? closest = ScheduleNaming.Closest(property.Name, catalog.Keys);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.UnknownKey,
+                    At(property.NameSpan),
+                    closest is null ? null : Replacement(JsonQuote(closest)),
+                    property.Name,
+                    closest is null ? string.Empty : " (did you mean '" + closest + "'?)",
+                    string.Join(", ", catalog.Keys)));
+                continue;
+            }
+
+            // A key of another schedule is ignored at run time (with a warning), so its value does not matter.
+            if (schedule?.FindByKey(property.Name) is { Range: { } range } parameter &&
+                property.Value is JsonNumber number && !range.Contains(number.Value))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.ParameterOutOfRange,
+                    At(number.Span),
+                    property.Name,
+                    number.Text,
+                    range.Describe(),
+                    parameter.Name,
+                    "schedule '" + schedule.Name + "', " + schedule.Origin));
+            }
+        }
+    }
+
+    private static ImmutableDictionary<string, string?> Replacement(string text) =>
+        ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ReplacementProperty, text);
+
+    // Keys and names suggested here come from C# identifiers and schedule names: nothing to escape.
+    private static string JsonQuote(string value) => "\"" + value + "\"";
+}

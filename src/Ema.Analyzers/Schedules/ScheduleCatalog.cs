@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using Ema.Shared;
+using Microsoft.CodeAnalysis;
+
+namespace Ema.Analyzers.Schedules;
+
+/// <summary>
+/// Every schedule a compilation can name: [DecaySchedule] classes in its own source and in the referenced
+/// assemblies that carry [assembly: DecayScheduleProvider] (or are Ema.Runtime itself, which declares the
+/// built-ins). Built once per compilation, on first use, and shared by the analyzers.
+/// </summary>
+internal sealed class ScheduleCatalog
+{
+    /// <summary>Keys every ema_params object may have, whatever its schedule.</summary>
+    public static readonly ImmutableArray<string> CommonKeys = ImmutableArray.Create("decay", "decay_type");
+
+    /// <summary>SuperGradients' default when decay_type is missing.</summary>
+    public const string DefaultScheduleName = "exp";
+
+    private static readonly ConditionalWeakTable<Compilation, Lazy<ScheduleCatalog>> s_cache = new();
+
+    private readonly Dictionary<string, ImmutableArray<ScheduleInfo>> _byName;
+    private readonly Dictionary<string, ScheduleInfo> _byRecord;
+
+    private ScheduleCatalog(ImmutableArray<ScheduleInfo> schedules)
+    {
+        Schedules = schedules;
+        _byName = schedules.GroupBy(s => s.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToImmutableArray(), StringComparer.Ordinal);
+        _byRecord = new Dictionary<string, ScheduleInfo>(StringComparer.Ordinal);
+        foreach (ScheduleInfo schedule in schedules)
+        {
+            _byRecord[schedule.RecordMetadataName] = schedule;
+        }
+
+        Names = _byName.Keys.OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
+        Keys = CommonKeys.Concat(schedules.SelectMany(s => s.Parameters).Select(p => p.Key))
+            .Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToImmutableArray();
+        Origins = string.Join(", ", schedules.Select(s => s.Type.ContainingAssembly.Name).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    public ImmutableArray<ScheduleInfo> Schedules { get; }
+
+    /// <summary>The schedule names, sorted.</summary>
+    public ImmutableArray<string> Names { get; }
+
+    /// <summary>decay, decay_type and every schedule's keys, sorted.</summary>
+    public ImmutableArray<string> Keys { get; }
+
+    /// <summary>The assemblies that declare the schedules, for messages.</summary>
+    public string Origins { get; }
+
+    public static ScheduleCatalog For(Compilation compilation, EmaSymbols symbols) =>
+        s_cache.GetValue(compilation, c => new Lazy<ScheduleCatalog>(() => Build(c, symbols))).Value;
+
+    public ScheduleInfo? FindByName(string name) =>
+        _byName.TryGetValue(name, out ImmutableArray<ScheduleInfo> found) ? found[0] : null;
+
+    public ImmutableArray<ScheduleInfo> AllNamed(string name) =>
+        _byName.TryGetValue(name, out ImmutableArray<ScheduleInfo> found) ? found : ImmutableArray<ScheduleInfo>.Empty;
+
+    /// <summary>The schedule whose generated record is <paramref name="record"/>.</summary>
+    public ScheduleInfo? FindByRecord(INamedTypeSymbol record) =>
+        _byRecord.TryGetValue(record.ToDisplayString(), out ScheduleInfo? found) ? found : null;
+
+    /// <summary>"constant, exp, threshold".</summary>
+    public string DescribeNames() => string.Join(", ", Names);
+
+    /// <summary>Reads one schedule class; null when it has no [DecaySchedule] or its name is not usable.</summary>
+    public static ScheduleInfo? TryRead(INamedTypeSymbol type, EmaSymbols symbols)
+    {
+        AttributeData? attribute = symbols.GetScheduleAttribute(type);
+        if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name ||
+            !ScheduleNaming.IsValidName(name))
+        {
+            return null;
+        }
+
+        IMethodSymbol? constructor = ScheduleInfo.SelectConstructor(type);
+        ImmutableArray<ScheduleParameter> parameters = constructor is null
+            ? ImmutableArray<ScheduleParameter>.Empty
+            : constructor.Parameters.Select(p => new ScheduleParameter(p.Name, ReadRange(p, symbols))).ToImmutableArray();
+        return new ScheduleInfo(name, type, parameters);
+    }
+
+    public static ValueRange? ReadRange(ISymbol symbol, EmaSymbols symbols)
+    {
+        if (symbols.RangeAttribute is null)
+        {
+            return null;
+        }
+
+        AttributeData? range = symbol.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, symbols.RangeAttribute));
+        return range is null ? null : ValueRange.FromAttribute(range);
+    }
+
+    private static ScheduleCatalog Build(Compilation compilation, EmaSymbols symbols)
+    {
+        var schedules = ImmutableArray.CreateBuilder<ScheduleInfo>();
+        Collect(compilation.Assembly.GlobalNamespace, symbols, schedules);
+        foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            if (IsScheduleProvider(assembly, symbols))
+            {
+                Collect(assembly.GlobalNamespace, symbols, schedules);
+            }
+        }
+
+        return new ScheduleCatalog(schedules.ToImmutable());
+    }
+
+    /// <summary>
+    /// Only providers are searched, so that a project with many references pays for the few that declare
+    /// schedules. Ema.Runtime counts as one even before its generated provider attribute exists.
+    /// </summary>
+    private static bool IsScheduleProvider(IAssemblySymbol assembly, EmaSymbols symbols) =>
+        SymbolEqualityComparer.Default.Equals(assembly, symbols.EmaParams.ContainingAssembly) ||
+        (symbols.ProviderAttribute is not null &&
+         assembly.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, symbols.ProviderAttribute)));
+
+    private static void Collect(INamespaceSymbol ns, EmaSymbols symbols, ImmutableArray<ScheduleInfo>.Builder schedules)
+    {
+        foreach (INamespaceOrTypeSymbol member in ns.GetMembers())
+        {
+            if (member is INamespaceSymbol childNamespace)
+            {
+                Collect(childNamespace, symbols, schedules);
+            }
+            else if (member is INamedTypeSymbol type)
+            {
+                CollectType(type, symbols, schedules);
+            }
+        }
+    }
+
+    private static void CollectType(INamedTypeSymbol type, EmaSymbols symbols, ImmutableArray<ScheduleInfo>.Builder schedules)
+    {
+        if (type.TypeKind == TypeKind.Class && TryRead(type, symbols) is { } schedule)
+        {
+            schedules.Add(schedule);
+        }
+
+        foreach (INamedTypeSymbol nested in type.GetTypeMembers())
+        {
+            CollectType(nested, symbols, schedules);
+        }
+    }
+}

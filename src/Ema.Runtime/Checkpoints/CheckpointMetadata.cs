@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Ema;
+
+/// <summary>The <c>__metadata__</c> keys of a checkpoint and their string encoding (safetensors metadata is string to string).</summary>
+internal static class CheckpointMetadata
+{
+    public const string Version = "1";
+    public const string VersionKey = "ema_checkpoint_version";
+    public const string EpochKey = "epoch";
+    public const string GlobalStepKey = "global_step";
+    public const string BestMetricKey = "best_metric";
+    public const string EmaKey = "ema";
+    public const string EmaStepKey = "ema_step";
+    public const string EmaParamsKey = "ema_params";
+    public const string OptimizerFormatKey = "optimizer_format";
+
+    public static Dictionary<string, string> Build(int epoch, long globalStep, double? bestMetric, ModelEma? ema, bool hasOptimizer)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            // "pt" tells Python's safetensors tools the tensors follow PyTorch's conventions.
+            ["format"] = "pt",
+            [VersionKey] = Version,
+            [EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
+            [GlobalStepKey] = globalStep.ToString(CultureInfo.InvariantCulture),
+            [EmaKey] = ema is null ? "false" : "true",
+        };
+        if (bestMetric is { } best)
+        {
+            metadata[BestMetricKey] = best.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        if (ema is not null)
+        {
+            metadata[EmaStepKey] = ema.Step.ToString(CultureInfo.InvariantCulture);
+            foreach ((string key, string value) in EmaParamsMetadata(ema.Parameters))
+            {
+                metadata[key] = value;
+            }
+        }
+
+        if (hasOptimizer)
+        {
+            metadata[OptimizerFormatKey] = OptimizerStateBlob.Format;
+        }
+
+        return metadata;
+    }
+
+    /// <summary>
+    /// The EMA parameters as metadata strings: the whole record as SuperGradients-shaped JSON under
+    /// <c>ema_params</c> (it loads back with <see cref="DecaySchedules.FromJson(string, Action{string}?)"/>), and each
+    /// value under its own key (<c>decay_type</c>, <c>decay</c>, <c>beta</c>, ...) for readers that want one value.
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, string>> EmaParamsMetadata(EmaParams parameters)
+    {
+        string json = parameters.ToJson();
+        yield return new(EmaParamsKey, json);
+        using JsonDocument document = JsonDocument.Parse(json);
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
+        {
+            string value = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+            yield return new(property.Name, value);
+        }
+    }
+
+    public static CheckpointInfo Parse(SafetensorsContent content)
+    {
+        IReadOnlyDictionary<string, string> metadata = content.Metadata;
+        bool hasEma = content.Tensors.Keys.Any(k => k.StartsWith(Checkpoint.EmaNetPrefix, StringComparison.Ordinal));
+        return new CheckpointInfo
+        {
+            Epoch = (int)ParseLong(content, EpochKey, 0),
+            GlobalStep = ParseLong(content, GlobalStepKey, 0),
+            BestMetric = metadata.TryGetValue(BestMetricKey, out string? best) ? ParseDouble(content, BestMetricKey, best) : null,
+            HasEma = hasEma,
+            EmaStep = metadata.ContainsKey(EmaStepKey) ? ParseLong(content, EmaStepKey, 0) : null,
+            Metadata = metadata,
+        };
+    }
+
+    private static long ParseLong(SafetensorsContent content, string key, long fallback)
+    {
+        if (!content.Metadata.TryGetValue(key, out string? text))
+        {
+            return fallback;
+        }
+
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value >= 0
+            ? value
+            : throw new CheckpointException(content.Path, $"__metadata__ '{key}' = '{text}' is not a non-negative integer.");
+    }
+
+    private static double ParseDouble(SafetensorsContent content, string key, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new CheckpointException(content.Path, $"__metadata__ '{key}' = '{text}' is not a number.");
+}

@@ -1,0 +1,217 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Ema;
+
+/// <summary>
+/// Reads a safetensors file, checking the whole layout against the file's size before allocating anything:
+/// header length within the file, known dtypes, offsets in bounds, sizes that match dtype x shape, and data
+/// regions that are contiguous from 0 and cover the data section exactly (what Python's safetensors demands).
+/// </summary>
+internal static class SafetensorsReader
+{
+    /// <summary>Python's safetensors refuses headers above 100 MB; so do we, before allocating one.</summary>
+    private const long MaxHeaderLength = 100_000_000;
+
+    private sealed record Entry(string Name, ScalarType Type, long[] Shape, long Begin, long End);
+
+    public static SafetensorsContent Read(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            return Read(path, stream);
+        }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CheckpointException(path, "the file does not exist.", innerException: e);
+        }
+    }
+
+    private static SafetensorsContent Read(string path, FileStream stream)
+    {
+        long fileLength = stream.Length;
+        if (fileLength < 8)
+        {
+            throw new CheckpointException(path, $"the file is truncated: {fileLength} bytes, fewer than the 8-byte header length.");
+        }
+
+        Span<byte> lengthBytes = stackalloc byte[8];
+        stream.ReadExactly(lengthBytes);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > (ulong)(fileLength - 8))
+        {
+            throw new CheckpointException(path, $"the header length {headerLength} reaches beyond the file's {fileLength} bytes (truncated or not a safetensors file).");
+        }
+
+        if (headerLength > MaxHeaderLength)
+        {
+            throw new CheckpointException(path, $"the header length {headerLength} exceeds the limit of {MaxHeaderLength} bytes.");
+        }
+
+        byte[] header = new byte[headerLength];
+        stream.ReadExactly(header);
+        long dataStart = 8 + (long)headerLength;
+        long dataLength = fileLength - dataStart;
+        (List<Entry> entries, Dictionary<string, string> metadata) = ParseHeader(path, header, dataLength);
+        CheckLayout(path, entries, dataLength);
+
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (Entry entry in entries)
+            {
+                Tensor tensor = empty(entry.Shape, entry.Type);
+                tensors.Add(entry.Name, tensor);
+                if (entry.End > entry.Begin)
+                {
+                    stream.Position = dataStart + entry.Begin;
+                    tensor.ReadBytesFromStream(stream);
+                }
+            }
+        }
+        catch (Exception e) when (e is not CheckpointException)
+        {
+            foreach (Tensor tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+
+            throw new CheckpointException(path, "reading the tensor data failed.", innerException: e);
+        }
+
+        return new SafetensorsContent(path, tensors, metadata);
+    }
+
+    private static (List<Entry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(header);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException(path, $"the header is not valid JSON: {e.Message}", innerException: e);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new CheckpointException(path, "the header is not a JSON object.");
+            }
+
+            var entries = new List<Entry>();
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name == "__metadata__")
+                {
+                    ReadMetadata(path, property.Value, metadata);
+                }
+                else
+                {
+                    entries.Add(ParseEntry(path, property.Name, property.Value, dataLength));
+                }
+            }
+
+            return (entries, metadata);
+        }
+    }
+
+    private static void ReadMetadata(string path, JsonElement element, Dictionary<string, string> metadata)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new CheckpointException(path, "__metadata__ is not a JSON object of strings.");
+        }
+
+        foreach (JsonProperty item in element.EnumerateObject())
+        {
+            if (item.Value.ValueKind != JsonValueKind.String)
+            {
+                throw new CheckpointException(path, $"__metadata__ value '{item.Name}' is not a string.");
+            }
+
+            metadata[item.Name] = item.Value.GetString()!;
+        }
+    }
+
+    private static Entry ParseEntry(string path, string name, JsonElement element, long dataLength)
+    {
+        if (element.ValueKind != JsonValueKind.Object
+            || !element.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
+            || !element.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
+            || !element.TryGetProperty("data_offsets", out JsonElement offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new CheckpointException(path, "the header entry needs a string 'dtype', an array 'shape' and an array 'data_offsets'.", name);
+        }
+
+        string dtype = dtypeElement.GetString()!;
+        if (!SafetensorsDtype.TryParse(dtype, out ScalarType type, out int elementSize))
+        {
+            throw new CheckpointException(path, $"unknown dtype '{dtype}'; supported: {SafetensorsDtype.Known}.", name);
+        }
+
+        long[] shape = shapeElement.EnumerateArray().Select(d => d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out long v) && v >= 0 ? v : -1).ToArray();
+        if (shape.Any(d => d < 0))
+        {
+            throw new CheckpointException(path, $"the shape {shapeElement.GetRawText()} is not a list of non-negative integers.", name);
+        }
+
+        long[] offsets = offsetsElement.EnumerateArray().Select(d => d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out long v) && v >= 0 ? v : -1).ToArray();
+        if (offsets.Length != 2 || offsets.Any(o => o < 0) || offsets[0] > offsets[1])
+        {
+            throw new CheckpointException(path, $"data_offsets {offsetsElement.GetRawText()} are not [begin, end] with 0 <= begin <= end.", name);
+        }
+
+        if (offsets[1] > dataLength)
+        {
+            throw new CheckpointException(path, $"data_offsets [{offsets[0]}, {offsets[1]}] reach beyond the data section's {dataLength} bytes (truncated file?).", name);
+        }
+
+        long expected;
+        try
+        {
+            expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * elementSize);
+        }
+        catch (OverflowException)
+        {
+            expected = -1;
+        }
+
+        if (expected != offsets[1] - offsets[0])
+        {
+            throw new CheckpointException(path, $"{dtype} x [{string.Join(", ", shape)}] needs {expected} bytes, but data_offsets [{offsets[0]}, {offsets[1]}] hold {offsets[1] - offsets[0]}.", name);
+        }
+
+        return new Entry(name, type, shape, offsets[0], offsets[1]);
+    }
+
+    private static void CheckLayout(string path, List<Entry> entries, long dataLength)
+    {
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long expectedBegin = 0;
+        foreach (Entry entry in entries)
+        {
+            if (entry.Begin < expectedBegin)
+            {
+                throw new CheckpointException(path, $"data_offsets [{entry.Begin}, {entry.End}] overlap the previous tensor (which ends at {expectedBegin}).", entry.Name);
+            }
+
+            if (entry.Begin > expectedBegin)
+            {
+                throw new CheckpointException(path, $"data_offsets [{entry.Begin}, {entry.End}] leave a gap after byte {expectedBegin}: tensors must cover the data section contiguously.", entry.Name);
+            }
+
+            expectedBegin = entry.End;
+        }
+
+        if (expectedBegin != dataLength)
+        {
+            throw new CheckpointException(path, $"the tensors cover {expectedBegin} bytes of the {dataLength}-byte data section: the file has trailing or missing data.");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+
+namespace Ema;
+
+/// <summary>
+/// One config object (a JSON object or a configuration section) with the key checks both loaders share.
+/// Getters return the default for an absent key and throw <see cref="EmaConfigException"/> naming the full key
+/// for anything else that is not a value of the asked type: null, a value of another type, NaN or infinity.
+/// </summary>
+internal abstract class ConfigObject : EmaParamsSource
+{
+    private readonly string _path;
+    private readonly string _separator;
+
+    protected ConfigObject(string path, string separator)
+    {
+        _path = path;
+        _separator = separator;
+    }
+
+    /// <summary>The keys present, in document order.</summary>
+    public abstract IReadOnlyList<string> Keys { get; }
+
+    /// <summary>How keys compare: JSON is case-sensitive like SuperGradients, configuration is case-insensitive.</summary>
+    public abstract StringComparer KeyComparer { get; }
+
+    /// <summary>The nested object at <paramref name="key"/>, or null when the key is absent.</summary>
+    public abstract ConfigObject? GetObject(string key);
+
+    /// <summary>The key as shown in errors: <c>ema_params.decay</c> (JSON) or <c>Training:ema_params:decay</c> (configuration).</summary>
+    public string FullKey(string key) => _path.Length == 0 ? key : _path + _separator + key;
+
+    /// <summary>The object's own path, for messages about the object as a whole.</summary>
+    public string Describe() => _path.Length == 0 ? "the config object" : _path;
+
+    /// <inheritdoc/>
+    public sealed override float GetSingle(string key, float defaultValue)
+    {
+        double value = GetDouble(key, defaultValue);
+        float single = (float)value;
+        if (float.IsInfinity(single))
+        {
+            throw Error(key, $"{FullKey(key)} = {value.ToString("R", CultureInfo.InvariantCulture)} does not fit a 32-bit float.");
+        }
+
+        return single;
+    }
+
+    /// <inheritdoc/>
+    public sealed override TEnum GetEnum<TEnum>(string key, TEnum defaultValue)
+    {
+        string? text = GetString(key, null);
+        if (text == null)
+        {
+            return defaultValue;
+        }
+
+        // Names only: Enum.TryParse also accepts "3" or "-1", which would bypass the named values.
+        if (text.Length > 0 && !char.IsDigit(text[0]) && text[0] != '-' && text[0] != '+'
+            && Enum.TryParse(text, ignoreCase: true, out TEnum value) && Enum.IsDefined(value))
+        {
+            return value;
+        }
+
+        throw Error(key, $"{FullKey(key)} = \"{text}\" is not one of: {string.Join(", ", Enum.GetNames<TEnum>())} (case-insensitive).");
+    }
+
+    /// <summary>An error about one key.</summary>
+    public EmaConfigException Error(string key, string message, Exception? innerException = null) => new(message, FullKey(key), innerException);
+
+    /// <summary>An error for a value of the wrong type.</summary>
+    protected EmaConfigException WrongType(string key, string expected, string actual) =>
+        Error(key, $"{FullKey(key)} must be {expected}, but it is {actual}.");
+
+    /// <summary>An error for a null value: absent keys take the default, null is not a value.</summary>
+    protected EmaConfigException Null(string key, string expected) =>
+        Error(key, $"{FullKey(key)} is null; it must be {expected}. Remove the key to use the default.");
+
+    /// <summary>Checks a parsed double is finite.</summary>
+    protected double Finite(string key, double value, string written)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw Error(key, $"{FullKey(key)} = {written} is not a finite number.");
+        }
+
+        return value;
+    }
+}

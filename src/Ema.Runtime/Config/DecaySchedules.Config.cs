@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+
+namespace Ema;
+
+public static partial class DecaySchedules
+{
+    /// <summary>
+    /// Reads an <c>ema_params</c> object, for example <c>{"decay": 0.999, "decay_type": "linear"}</c>, into the
+    /// typed record of its schedule. <c>{}</c> is <c>exp</c> with decay 0.9999 and beta 15 (SuperGradients' defaults).
+    /// </summary>
+    /// <param name="json">The JSON object. Strict JSON: comments and trailing commas are errors.</param>
+    /// <param name="warn">
+    /// Receives warnings, such as a key of another schedule that is ignored (<c>beta</c> with <c>threshold</c>).
+    /// Null writes them to <see cref="Console.Error"/>.
+    /// </param>
+    /// <returns>The parameters record, for example <see cref="ExpEmaParams"/>.</returns>
+    /// <exception cref="EmaConfigException">
+    /// Invalid JSON, an unknown <c>decay_type</c> or key, a value of the wrong type, null, NaN, infinity, a
+    /// duplicate key or a value outside its range. The message names the key, the value and what is allowed.
+    /// </exception>
+    public static EmaParams FromJson(string json, Action<string>? warn = null)
+    {
+        using JsonDocument document = ConfigJson.Parse(json);
+        return FromJson(document.RootElement, warn);
+    }
+
+    /// <summary>Reads an <c>ema_params</c> object from a parsed JSON element; see <see cref="FromJson(string, Action{string}?)"/>.</summary>
+    /// <param name="element">The JSON object.</param>
+    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <returns>The parameters record.</returns>
+    /// <exception cref="EmaConfigException">The object is not valid <c>ema_params</c>.</exception>
+    public static EmaParams FromJson(JsonElement element, Action<string>? warn = null) =>
+        EmaParamsBinder.Bind(new JsonConfigObject(element, string.Empty), warn);
+
+    /// <summary>
+    /// Reads an <c>ema_params</c> section from Microsoft.Extensions.Configuration, for example
+    /// <c>configuration.GetSection("ema_params")</c> over appsettings.json or the command line
+    /// (<c>--ema_params:decay_type=threshold</c>). Values are parsed with the invariant culture; keys are case-insensitive.
+    /// </summary>
+    /// <param name="section">The section.</param>
+    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <returns>The parameters record.</returns>
+    /// <exception cref="EmaConfigException">The section is not valid <c>ema_params</c>; the key is the section path.</exception>
+    public static EmaParams FromConfiguration(IConfiguration section, Action<string>? warn = null)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return EmaParamsBinder.Bind(new ConfigurationConfigObject(section), warn);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace Ema;
+
+public sealed partial record TrainingParams
+{
+    /// <summary>
+    /// Every top-level key, with how it is read and written: THE list of training keys. A new key (the trainer's
+    /// settings) is one entry here plus its property; loading, unknown-key errors and ToJson follow from it.
+    /// </summary>
+    private static readonly TrainingKey[] s_keys =
+    [
+        new("max_epochs", (c, p, _) => p with { MaxEpochs = c.GetInt32("max_epochs", p.MaxEpochs) }, (w, p) => w.WriteNumber("max_epochs", p.MaxEpochs)),
+        new("batch_accumulate", (c, p, _) => p with { BatchAccumulate = c.GetInt32("batch_accumulate", p.BatchAccumulate) }, (w, p) => w.WriteNumber("batch_accumulate", p.BatchAccumulate)),
+        new("initial_lr", (c, p, _) => p with { InitialLr = c.GetDouble("initial_lr", p.InitialLr) }, (w, p) => w.WriteNumber("initial_lr", p.InitialLr)),
+        new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
+        new("ema_params", ReadEmaParams, WriteEmaParams),
+    ];
+
+    /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>
+    public static IReadOnlyList<string> KnownKeys { get; } = s_keys.Select(k => k.Name).ToArray();
+
+    private static TrainingParams ReadEmaParams(ConfigObject config, TrainingParams current, Action<string>? warn)
+    {
+        // Missing ema_params keeps the default (exp, 0.9999, beta 15), as in SuperGradients.
+        ConfigObject? section = config.GetObject("ema_params");
+        return section == null ? current : current with { EmaParams = EmaParamsBinder.Bind(section, warn) };
+    }
+
+    private static void WriteEmaParams(Utf8JsonWriter writer, TrainingParams value)
+    {
+        writer.WritePropertyName("ema_params");
+        value.EmaParams.WriteJson(writer);
+    }
+
+    /// <summary>One top-level key: its name, how to read it into the record, how to write it.</summary>
+    private sealed record TrainingKey(
+        string Name,
+        Func<ConfigObject, TrainingParams, Action<string>?, TrainingParams> Read,
+        Action<Utf8JsonWriter, TrainingParams> Write);
+}

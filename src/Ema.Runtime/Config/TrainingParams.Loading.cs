@@ -1,0 +1,105 @@
+using System.Text;
+using System.Text.Json;
+using Ema.Shared;
+using Microsoft.Extensions.Configuration;
+
+namespace Ema;
+
+public sealed partial record TrainingParams
+{
+    /// <summary>
+    /// Reads training parameters from SuperGradients-shaped JSON. Absent keys keep their defaults; <c>{}</c> is
+    /// valid. Strict JSON: comments and trailing commas are errors.
+    /// </summary>
+    /// <param name="json">The JSON object.</param>
+    /// <param name="warn">Receives warnings (an <c>ema_params</c> key of another schedule); null writes them to <see cref="Console.Error"/>.</param>
+    /// <returns>The parameters.</returns>
+    /// <exception cref="EmaConfigException">An unknown key (with the closest known one), a wrong type, null, NaN, a duplicate key or an out-of-range value.</exception>
+    public static TrainingParams FromJson(string json, Action<string>? warn = null)
+    {
+        using JsonDocument document = ConfigJson.Parse(json);
+        return FromJson(document.RootElement, warn);
+    }
+
+    /// <summary>Reads training parameters from a parsed JSON object; see <see cref="FromJson(string, Action{string}?)"/>.</summary>
+    /// <param name="element">The JSON object.</param>
+    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <returns>The parameters.</returns>
+    /// <exception cref="EmaConfigException">The object is not valid training parameters.</exception>
+    public static TrainingParams FromJson(JsonElement element, Action<string>? warn = null) =>
+        Bind(new JsonConfigObject(element, string.Empty), warn);
+
+    /// <summary>Reads training parameters from a JSON file; every error message starts with the file's path.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <returns>The parameters.</returns>
+    /// <exception cref="EmaConfigException">The file cannot be read or is not valid training parameters.</exception>
+    public static TrainingParams FromFile(string path, Action<string>? warn = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string json;
+        try
+        {
+            json = File.ReadAllText(path, Encoding.UTF8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new EmaConfigException($"{path}: cannot read the training params file: {e.Message}", innerException: e);
+        }
+
+        try
+        {
+            return FromJson(json, warn is null ? null : message => warn($"{path}: {message}"));
+        }
+        catch (EmaConfigException e)
+        {
+            throw new EmaConfigException($"{path}: {e.Message}", e.Key, e);
+        }
+    }
+
+    /// <summary>
+    /// Reads training parameters from a configuration section, for example
+    /// <c>configuration.GetSection("training_params")</c> over appsettings.json and the command line
+    /// (<c>--training_params:ema_params:decay=0.999</c>). Pass the section, not the root: every key under it
+    /// must be a training key.
+    /// </summary>
+    /// <param name="section">The section.</param>
+    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <returns>The parameters.</returns>
+    /// <exception cref="EmaConfigException">The section is not valid training parameters.</exception>
+    public static TrainingParams FromConfiguration(IConfiguration section, Action<string>? warn = null)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return Bind(new ConfigurationConfigObject(section), warn);
+    }
+
+    private static TrainingParams Bind(ConfigObject config, Action<string>? warn)
+    {
+        foreach (string key in config.Keys)
+        {
+            if (!s_keys.Any(k => config.KeyComparer.Equals(k.Name, key)))
+            {
+                string? closest = ScheduleNaming.Closest(key, KnownKeys);
+                throw config.Error(
+                    key,
+                    $"{config.FullKey(key)} is not a known training key. Known keys: {string.Join(", ", KnownKeys)}."
+                    + (closest != null ? $" Did you mean \"{closest}\"?" : string.Empty));
+            }
+        }
+
+        var result = new TrainingParams();
+        foreach (TrainingKey key in s_keys)
+        {
+            try
+            {
+                result = key.Read(config, result, warn);
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw config.Error(key.Name, $"{config.FullKey(key.Name)}: {ConfigErrors.Describe(e)}", e);
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Ema;
+
+/// <summary>
+/// Writes checkpoints at each epoch end, as SuperGradients does: <see cref="Checkpoint.LatestFileName"/> every
+/// epoch and <see cref="Checkpoint.BestFileName"/> when the watched metric improved. It runs after validation
+/// has swapped the EMA out again, so <c>net</c> holds the raw weights.
+/// </summary>
+/// <param name="directory">The directory of the checkpoints; created if missing.</param>
+public sealed class CheckpointCallback(string directory) : TrainingListener
+{
+    /// <summary>The directory of the checkpoints.</summary>
+    public string Directory { get; } = directory ?? throw new ArgumentNullException(nameof(directory));
+
+    /// <summary>Test hook: runs between writing a temporary file and renaming it over the target.</summary>
+    internal Action<string>? BeforeRename { get; set; }
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(TrainingContext context, EpochResult result)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(result);
+        Checkpoint.Save(Path.Combine(Directory, Checkpoint.LatestFileName), context.Model, context.Ema, context.Optimizer,
+            result.Epoch, context.GlobalStep, result.BestMetric, BeforeRename);
+        if (result.IsBest)
+        {
+            Checkpoint.Save(Path.Combine(Directory, Checkpoint.BestFileName), context.Model, context.Ema, context.Optimizer,
+                result.Epoch, context.GlobalStep, result.BestMetric, BeforeRename);
+        }
+    }
+}

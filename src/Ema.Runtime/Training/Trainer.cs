@@ -1,0 +1,298 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ema;
+
+/// <summary>
+/// A compact trainer in SuperGradients' shape: epochs of training batches with gradient accumulation, the EMA
+/// lifecycle (<see cref="EmaCallback"/>), validation of the raw and the EMA weights, checkpoints
+/// (<see cref="CheckpointCallback"/>), resume, and a knowledge-distillation mode.
+/// </summary>
+/// <remarks>
+/// <para>Batch accumulation k: each batch's loss is divided by the size of its accumulation group and
+/// back-propagated; the optimizer steps (and the EMA updates) after every k batches. A partial group at the end of
+/// an epoch (batches per epoch not a multiple of k) still gets its step, scaled by its own size, so no batch is
+/// dropped and no gradient leaks into the next epoch. The EMA step is the global index of the group's last batch.</para>
+/// <para>Every batch runs in its own dispose scope: tensors made by the loss, the backward pass or a lazily
+/// produced batch are freed when the batch ends.</para>
+/// </remarks>
+public sealed class Trainer : IDisposable
+{
+    private readonly ITrainingTask _task;
+    private readonly bool _ownsOptimizer;
+
+    /// <summary>Makes a trainer for supervised training.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="loss">The loss from (model output, target).</param>
+    /// <param name="trainingParams">max_epochs, batch_accumulate, initial_lr, ema, ema_params.</param>
+    /// <param name="optimizer">The optimizer of the model's parameters, or null for SGD at <c>initial_lr</c>. Make it after the model is on its device.</param>
+    /// <param name="options">Checkpoints, metric, device, listeners.</param>
+    public Trainer(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor, Tensor> loss, TrainingParams trainingParams,
+        optim.Optimizer? optimizer = null, TrainerOptions? options = null)
+        : this(new SupervisedTask(
+            Moved(model ?? throw new ArgumentNullException(nameof(model)), options?.Device),
+            loss ?? throw new ArgumentNullException(nameof(loss))), trainingParams, optimizer, options)
+    {
+    }
+
+    /// <summary>Makes a trainer for knowledge distillation: the student trains (and is averaged and checkpointed), the teacher stays frozen.</summary>
+    /// <param name="model">The student and the teacher.</param>
+    /// <param name="loss">The loss from (student output, teacher output, target), for example <see cref="DistillationLoss.Compute"/>.</param>
+    /// <param name="trainingParams">max_epochs, batch_accumulate, initial_lr, ema, ema_params.</param>
+    /// <param name="optimizer">The optimizer of the student's parameters, or null for SGD at <c>initial_lr</c>.</param>
+    /// <param name="options">Checkpoints, metric, device, listeners.</param>
+    public Trainer(KnowledgeDistillationModule model, KDLossFunction loss, TrainingParams trainingParams,
+        optim.Optimizer? optimizer = null, TrainerOptions? options = null)
+        : this(new DistillationTask(
+            Moved(model ?? throw new ArgumentNullException(nameof(model)), options?.Device),
+            loss ?? throw new ArgumentNullException(nameof(loss))), trainingParams, optimizer, options)
+    {
+    }
+
+    private Trainer(ITrainingTask task, TrainingParams trainingParams, optim.Optimizer? optimizer, TrainerOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(trainingParams);
+        ArgumentOutOfRangeException.ThrowIfLessThan(trainingParams.MaxEpochs, 1, "trainingParams.MaxEpochs");
+        ArgumentOutOfRangeException.ThrowIfLessThan(trainingParams.BatchAccumulate, 1, "trainingParams.BatchAccumulate");
+        Options = options ?? new TrainerOptions();
+        if (Options.Resume && Options.CheckpointDirectory is null)
+        {
+            throw new ArgumentException("TrainerOptions.Resume needs a CheckpointDirectory to find ckpt_latest.safetensors in.", nameof(options));
+        }
+
+        _task = task;
+        Params = trainingParams;
+        _ownsOptimizer = optimizer is null;
+        Optimizer = optimizer ?? optim.SGD(task.Trained.parameters(), trainingParams.InitialLr);
+    }
+
+    /// <summary>The module trained, averaged and checkpointed (the student in knowledge distillation).</summary>
+    public nn.Module Model => _task.Trained;
+
+    /// <summary>The optimizer.</summary>
+    public optim.Optimizer Optimizer { get; }
+
+    /// <summary>The training parameters.</summary>
+    public TrainingParams Params { get; }
+
+    /// <summary>The code-only options.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>
+    /// Trains for the remaining epochs (all of them, or those after the checkpoint when resuming). At the end the
+    /// model holds the EMA weights when <c>ema</c> is on.
+    /// </summary>
+    /// <param name="trainData">Training batches (input, target), enumerated once per epoch (and once more to count them unless it is a collection); every epoch must give the same number.</param>
+    /// <param name="validationData">Validation batches, enumerated for each validation pass.</param>
+    /// <returns>The results of the epochs run.</returns>
+    public IReadOnlyList<EpochResult> Train(IEnumerable<(Tensor Input, Tensor Target)> trainData, IEnumerable<(Tensor Input, Tensor Target)> validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        ArgumentNullException.ThrowIfNull(validationData);
+        long batchesPerEpoch = CountBatches(trainData);
+        var context = new TrainingContext(Model, Optimizer, Params, batchesPerEpoch);
+        using EmaCallback? emaCallback = Params.Ema ? new EmaCallback(Params.EmaParams, Options.EmaOptions) : null;
+        var listeners = new List<ITrainingListener>();
+        if (emaCallback is not null)
+        {
+            listeners.Add(emaCallback);
+        }
+
+        if (Options.CheckpointDirectory is { } directory)
+        {
+            listeners.Add(new CheckpointCallback(directory) { BeforeRename = BeforeCheckpointRename });
+        }
+
+        listeners.AddRange(Options.Listeners);
+        var results = new List<EpochResult>();
+        try
+        {
+            Raise(listeners, l => l.OnTrainingStart(context));
+            int firstEpoch = 1;
+            double? best = null;
+            if (Options.Resume)
+            {
+                CheckpointInfo info = Checkpoint.Resume(Path.Combine(Options.CheckpointDirectory!, Checkpoint.LatestFileName), Model, context.Ema, Optimizer);
+                firstEpoch = info.Epoch + 1;
+                context.GlobalStep = info.GlobalStep;
+                best = info.BestMetric;
+            }
+
+            for (int epoch = firstEpoch; epoch <= Params.MaxEpochs; epoch++)
+            {
+                context.Epoch = epoch;
+                double trainLoss = TrainEpoch(context, trainData, listeners);
+
+                // With EMA, the raw weights are validated first (they are in the model anyway); the watched pass
+                // then runs between the validation events, which swap the EMA in and out.
+                double? raw = context.Ema is not null ? Validate(validationData) : null;
+                Raise(listeners, l => l.OnValidationStart(context));
+                double watched = Validate(validationData);
+                Raise(listeners, l => l.OnValidationEnd(context));
+
+                bool isBest = best is not { } b || (Options.GreaterIsBetter ? watched > b : watched < b);
+                best = isBest ? watched : best;
+                var result = new EpochResult(epoch, trainLoss, raw ?? watched, raw is null ? null : watched, best!.Value, isBest);
+                results.Add(result);
+                Raise(listeners, l => l.OnEpochEnd(context, result));
+            }
+
+            Raise(listeners, l => l.OnTrainingEnd(context));
+        }
+        finally
+        {
+            context.Ema = null; // the callback's EMA is disposed with it
+        }
+
+        return results;
+    }
+
+    /// <summary>Frees the optimizer if the trainer made it.</summary>
+    public void Dispose()
+    {
+        if (_ownsOptimizer)
+        {
+            Optimizer.Dispose();
+        }
+    }
+
+    /// <summary>Test hook for checkpoint writes: runs between the temporary file and the rename.</summary>
+    internal Action<string>? BeforeCheckpointRename { get; set; }
+
+    private double TrainEpoch(TrainingContext context, IEnumerable<(Tensor Input, Tensor Target)> data, List<ITrainingListener> listeners)
+    {
+        long batches = context.BatchesPerEpoch;
+        int accumulate = Params.BatchAccumulate;
+        Model.train();
+        using (NewDisposeScope())
+        {
+            // zero_grad wraps each parameter's grad in a new Tensor object: free them here, not at the next GC.
+            Optimizer.zero_grad();
+        }
+
+        double lossSum = 0;
+        long index = 0;
+        using IEnumerator<(Tensor Input, Tensor Target)> enumerator = data.GetEnumerator();
+        while (true)
+        {
+            // MoveNext runs inside the scope, so a batch produced on the fly is freed with it.
+            using var scope = NewDisposeScope();
+            if (!enumerator.MoveNext())
+            {
+                break;
+            }
+
+            if (index == batches)
+            {
+                throw new InvalidOperationException($"The training data gave more than the {batches} batches counted in epoch 1 (epoch {context.Epoch}): every epoch must give the same number, which the EMA's total steps are computed from.");
+            }
+
+            (Tensor input, Tensor target) = OnDevice(enumerator.Current);
+            long groupStart = index / accumulate * accumulate;
+            long groupSize = Math.Min(accumulate, batches - groupStart);
+            Tensor loss = _task.TrainingLoss(input, target);
+            lossSum += loss.ToDouble();
+            (groupSize == 1 ? loss : loss / groupSize).backward();
+            index++;
+            context.GlobalStep++;
+            if (index - groupStart == groupSize)
+            {
+                Optimizer.step();
+                Optimizer.zero_grad();
+                Raise(listeners, l => l.OnOptimizerStep(context));
+            }
+        }
+
+        if (index != batches)
+        {
+            throw new InvalidOperationException($"The training data gave {index} batches in epoch {context.Epoch}, but {batches} were counted: every epoch must give the same number.");
+        }
+
+        return lossSum / batches;
+    }
+
+    private double Validate(IEnumerable<(Tensor Input, Tensor Target)> data)
+    {
+        Model.eval();
+        using var noGrad = no_grad();
+        double sum = 0;
+        long count = 0;
+        using IEnumerator<(Tensor Input, Tensor Target)> enumerator = data.GetEnumerator();
+        while (true)
+        {
+            using var scope = NewDisposeScope();
+            if (!enumerator.MoveNext())
+            {
+                break;
+            }
+
+            (Tensor input, Tensor target) = OnDevice(enumerator.Current);
+            (Tensor output, Tensor loss) = _task.Validate(input, target);
+            sum += Options.ValidationMetric is { } metric ? metric(output, target) : loss.ToDouble();
+            count++;
+        }
+
+        if (count == 0)
+        {
+            throw new InvalidOperationException("The validation data gave no batches: there is nothing to measure.");
+        }
+
+        return sum / count;
+    }
+
+    private (Tensor Input, Tensor Target) OnDevice((Tensor Input, Tensor Target) batch)
+    {
+        // Only move when needed: a tensor already on the device must not be wrapped again and disposed by the scope.
+        if (Options.Device is not { } device)
+        {
+            return batch;
+        }
+
+        Tensor input = batch.Input.device == device ? batch.Input : batch.Input.to(device);
+        Tensor target = batch.Target.device == device ? batch.Target : batch.Target.to(device);
+        return (input, target);
+    }
+
+    private static long CountBatches(IEnumerable<(Tensor Input, Tensor Target)> data)
+    {
+        if (data.TryGetNonEnumeratedCount(out int count))
+        {
+            return count > 0 ? count : throw new ArgumentException("The training data has no batches.", nameof(data));
+        }
+
+        long counted = 0;
+        using IEnumerator<(Tensor Input, Tensor Target)> enumerator = data.GetEnumerator();
+        while (true)
+        {
+            using var scope = NewDisposeScope();
+            if (!enumerator.MoveNext())
+            {
+                break;
+            }
+
+            counted++;
+        }
+
+        return counted > 0 ? counted : throw new ArgumentException("The training data has no batches.", nameof(data));
+    }
+
+    private static void Raise(List<ITrainingListener> listeners, Action<ITrainingListener> raise)
+    {
+        foreach (ITrainingListener listener in listeners)
+        {
+            raise(listener);
+        }
+    }
+
+    private static T Moved<T>(T model, Device? device)
+        where T : nn.Module
+    {
+        // Before the optimizer and the EMA exist: module.to replaces the Parameter objects.
+        if (device is not null)
+        {
+            model.to(device);
+        }
+
+        return model;
+    }
+}

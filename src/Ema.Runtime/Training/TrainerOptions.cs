@@ -1,0 +1,31 @@
+using static TorchSharp.torch;
+
+namespace Ema;
+
+/// <summary>The trainer's code-only options (what is not in <see cref="TrainingParams"/>).</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Where to write <c>ckpt_latest.safetensors</c> and <c>ckpt_best.safetensors</c>, or null for no checkpoints.</summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>Resume from <c>ckpt_latest.safetensors</c> in <see cref="CheckpointDirectory"/> (model, EMA, optimizer, epoch).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>
+    /// The validation metric of one batch from (model output, target), averaged over the validation batches; null
+    /// for the validation loss (the training loss function on validation data).
+    /// </summary>
+    public Func<Tensor, Tensor, double>? ValidationMetric { get; init; }
+
+    /// <summary>Whether a greater metric is better (accuracy) rather than a lower one (loss, the default).</summary>
+    public bool GreaterIsBetter { get; init; }
+
+    /// <summary>The device to train on: the model is moved there before the optimizer and the EMA are made, and each batch is moved there. Null: where the model is.</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>Where and in which precision to keep the EMA, or null for the model's own.</summary>
+    public ModelEmaOptions? EmaOptions { get; init; }
+
+    /// <summary>Listeners called after the trainer's own EMA and checkpoint callbacks, in order.</summary>
+    public IReadOnlyList<ITrainingListener> Listeners { get; init; } = [];
+}

@@ -1,0 +1,194 @@
+using Ema.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis.Testing;
+using Test = Ema.Analyzers.Tests.Infrastructure.AnalyzerTest<Ema.Analyzers.DecayValueAnalyzer>;
+
+namespace Ema.Analyzers.Tests;
+
+/// <summary>EMA0001 and EMA0005 in C#: every way a constant reaches a decay or a schedule parameter.</summary>
+public sealed class DecayValueAnalyzerTests
+{
+    private static string InMethod(string body) => $$"""
+        using Ema;
+        class C
+        {
+            const double TooHigh = 1.2;
+            object M(EmaParams p)
+            {
+                {{body}}
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData("return new ExpEmaParams({|EMA0001:1.2|});")]
+    [InlineData("return new ConstantEmaParams(decay: {|EMA0001:1.2|});")]
+    [InlineData("return new ExpEmaParams(beta: 10, decay: {|EMA0001:1.2|});")]
+    [InlineData("return new ThresholdEmaParams { Decay = {|EMA0001:1.2|} };")]
+    [InlineData("return p with { Decay = {|EMA0001:1.2|} };")]
+    [InlineData("return new ExpEmaParams({|EMA0001:TooHigh|});")]
+    [InlineData("const double local = 2; return new ExpEmaParams({|EMA0001:local|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:1 + 0.2|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:-0.5|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:1e0|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:1|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:0|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:0.0|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:1.5f|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:TooHigh - 0.2|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:double.NaN|});")]
+    [InlineData("return new ExpDecay().Compute({|EMA0001:1.2|}, 1, 10);")]
+    [InlineData("IDecayFunction f = new ConstantDecay(); return f.Compute(decay: {|EMA0001:-1|}, step: 1, totalSteps: 10);")]
+    public async Task A_constant_decay_outside_the_open_interval_is_an_error(string body)
+    {
+        await Test.RunAsync(InMethod(body));
+    }
+
+    [Theory]
+    [InlineData("return new ExpEmaParams(0.5);")]
+    [InlineData("return new ExpEmaParams(0.9999);")]
+    [InlineData("return new ExpEmaParams(decay: 1e-9);")]
+    [InlineData("return new ExpEmaParams();")]
+    [InlineData("return new ThresholdEmaParams { Decay = 0.999 };")]
+    [InlineData("return p with { Decay = p.Decay };")]
+    [InlineData("double d = 1.2; return new ExpEmaParams(d);")]
+    [InlineData("return new ExpEmaParams(System.Math.Min(1.5, 0.9));")]
+    [InlineData("return new ExpEmaParams(Compute());")]
+    [InlineData("return new ExpEmaParams(TooHigh / 2);")]
+    [InlineData("return Unrelated(decay: 1.2);")]
+    [InlineData("return EmaParams.ValidateDecay(1.2);")]
+    public async Task Valid_or_non_constant_decays_report_nothing(string body)
+    {
+        string source = InMethod(body).Replace("class C\n{", "class C\n{\n    static double Compute() => 1.2;\n    static object Unrelated(double decay) => decay;", StringComparison.Ordinal);
+        await Test.RunAsync(source);
+    }
+
+    [Fact]
+    public async Task Field_and_property_initializers_are_checked()
+    {
+        await Test.RunAsync("""
+            using Ema;
+            class C
+            {
+                static readonly EmaParams Field = new ExpEmaParams({|EMA0001:1.01|});
+                EmaParams Property { get; } = new ConstantEmaParams { Decay = {|EMA0001:-0.1|} };
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Attribute_arguments_and_attribute_property_initializers_are_checked()
+    {
+        await Test.RunAsync("""
+            using System;
+            [AttributeUsage(AttributeTargets.Class)]
+            sealed class EmaOptionsAttribute : Attribute
+            {
+                public EmaOptionsAttribute(double decay = 0.9999) => Decay = decay;
+                public double Decay { get; set; }
+                public double Fallback { get; set; } = 0.5;
+            }
+
+            [AttributeUsage(AttributeTargets.Class)]
+            sealed class BadDefaultAttribute : Attribute
+            {
+                public double Decay { get; set; } = {|EMA0001:1.5|};
+            }
+
+            [EmaOptions({|EMA0001:1.2|})] class A { }
+            [EmaOptions(decay: {|EMA0001:1|})] class B { }
+            [EmaOptions(Decay = {|EMA0001:2.0|})] class D { }
+            [EmaOptions(0.99, Decay = 0.999, Fallback = 7)] class E { }
+            """);
+    }
+
+    [Fact]
+    public async Task The_message_names_the_value_the_interval_and_the_rule()
+    {
+        var test = new Test("""
+            using Ema;
+            class C { object M() => new ExpEmaParams(1 + 0.2); }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(2, 42, 2, 49).WithArguments("1.2", "Ema.EmaParams.Decay"));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("return new ExpEmaParams(beta: {|EMA0005:0|});")]
+    [InlineData("return new ExpEmaParams(0.99, {|EMA0005:-15|});")]
+    [InlineData("return new ExpEmaParams { Beta = {|EMA0005:-1.0|} };")]
+    [InlineData("return (ExpEmaParams)p with { Beta = {|EMA0005:0|} };")]
+    [InlineData("return new ExpDecay({|EMA0005:0|});")]
+    [InlineData("return new ExpEmaParams({|EMA0001:2|}, {|EMA0005:0|});")]
+    public async Task A_schedule_parameter_outside_its_declared_range_is_an_error(string body)
+    {
+        await Test.RunAsync(InMethod(body));
+    }
+
+    [Theory]
+    [InlineData("return new ExpEmaParams(beta: 15);")]
+    [InlineData("return new ExpEmaParams(beta: 1e-6);")]
+    [InlineData("return new ExpDecay(100);")]
+    [InlineData("return new ExpEmaParams { Beta = double.MaxValue };")]
+    public async Task Schedule_parameters_inside_their_range_report_nothing(string body)
+    {
+        await Test.RunAsync(InMethod(body));
+    }
+
+    [Fact]
+    public async Task A_user_schedule_range_applies_to_its_record()
+    {
+        var test = new Test("""
+            using App;
+            class C
+            {
+                object A() => new WarmEmaParams(warmupSteps: 0);
+                object B() => new WarmEmaParams { WarmupSteps = 5000 };
+                object Fine() => new WarmEmaParams(0.99, 10);
+            }
+            """);
+        test.TestState.Sources.Add(Sources.WarmSchedule);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0005").WithSpan(4, 50, 4, 51)
+            .WithArguments("warmupSteps", "0", "in the interval [1, 1000]", "warmupSteps", "schedule 'warm', App.WarmDecay (TestProject)"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0005").WithSpan(5, 53, 5, 57)
+            .WithArguments("WarmupSteps", "5000", "in the interval [1, 1000]", "warmupSteps", "schedule 'warm', App.WarmDecay (TestProject)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task The_beta_message_says_it_must_be_positive()
+    {
+        var test = new Test("""
+            using Ema;
+            class C { object M() => new ExpEmaParams(beta: 0); }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0005").WithSpan(2, 48, 2, 49)
+            .WithArguments("beta", "0", "> 0", "beta", "schedule 'exp', Ema.ExpDecay (Ema.Runtime)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_project_without_Ema_Runtime_gets_no_diagnostics()
+    {
+        var test = new Test("""
+            namespace Ema { public abstract record EmaParams(double Decay); }
+            sealed record Mine() : Ema.EmaParams(1.2);
+            """);
+        test.TestState.AdditionalReferences.Clear();
+        test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
+        await test.RunAsync();
+    }
+}
+
+/// <summary>Generated code is the generator's business: the analyzers skip it.</summary>
+public sealed class GeneratedCodeTests
+{
+    [Fact]
+    public async Task Generated_files_are_not_analyzed()
+    {
+        await Test.RunAsync("""
+            // <auto-generated/>
+            using Ema;
+            class Generated { object M() => new ExpEmaParams(1.2, beta: 0); }
+            """);
+    }
+}

@@ -1,0 +1,87 @@
+using Ema.Analyzers.Tests.Infrastructure;
+using Test = Ema.Analyzers.Tests.Infrastructure.AnalyzerTest<Ema.Analyzers.ScheduleDeclarationAnalyzer>;
+
+namespace Ema.Analyzers.Tests;
+
+/// <summary>EMA0003 and EMA0004: what a [DecaySchedule] class must be.</summary>
+public sealed class ScheduleDeclarationAnalyzerTests
+{
+    private const string Usings = "using Ema; using System.ComponentModel.DataAnnotations;\n";
+
+    [Fact]
+    public async Task A_valid_schedule_reports_nothing()
+    {
+        await Test.RunAsync(Usings + """
+            public enum Shape { Linear, Cosine }
+            [DecaySchedule("warm-cosine")]
+            public sealed class WarmCosineDecay(int warmupSteps = 100, [Range(0, 1)] double floor = 0, long l = 1, float f = 1, bool b = true, string s = "x", Shape shape = Shape.Linear) : IDecayFunction
+            {
+                public double Compute(double decay, long step, long totalSteps) => decay;
+            }
+            [DecaySchedule("plain")]
+            internal sealed class PlainDecay : IDecayFunction
+            {
+                public double Compute(double decay, long step, long totalSteps) => decay;
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class {|EMA0004:LinearDecay|} { }")]
+    [InlineData("[DecaySchedule(\"linear\")] public abstract class {|EMA0004:LinearDecay|} : IDecayFunction { public abstract double Compute(double decay, long step, long totalSteps); }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class {|EMA0004:LinearDecay|}<T> : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("public class Outer<T> { [DecaySchedule(\"linear\")] public sealed class {|EMA0004:LinearDecay|} : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; } }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class {|EMA0004:LinearDecay|} : IDecayFunction { private LinearDecay() { } public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay(System.TimeSpan {|EMA0004:period|}) : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay(int ok, decimal {|EMA0004:d|}, double[] {|EMA0004:a|}) : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule({|EMA0004:\"9lives\"|})] public sealed class LinearDecay : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule({|EMA0004:\"warm cosine\"|})] public sealed class LinearDecay : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule({|EMA0004:\"\"|})] public sealed class LinearDecay : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule({|EMA0004:null|})] public sealed class LinearDecay : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    public async Task A_class_that_cannot_be_a_schedule_is_an_error(string declaration)
+    {
+        await Test.RunAsync(Usings + declaration);
+    }
+
+    [Fact]
+    public async Task Each_reason_is_its_own_message()
+    {
+        var test = new Test(Usings + "[DecaySchedule(\"bad name\")] public abstract class Bad<T> { }");
+        string[] reasons =
+        {
+            "its name 'bad name' is not a valid schedule name: use a letter followed by letters, digits, '-' or '_', for example \"warm-cosine\"",
+            "it does not implement Ema.IDecayFunction",
+            "it is abstract, so the registry cannot create it",
+            "it is generic (or nested in a generic type), so the registry cannot name one type to create",
+        };
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0004").WithSpan(2, 16, 2, 26).WithArguments("Bad<T>", reasons[0]));
+        foreach (string reason in reasons.Skip(1))
+        {
+            test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0004").WithSpan(2, 51, 2, 54).WithArguments("Bad<T>", reason));
+        }
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Two_schedules_with_one_name_are_an_error_on_both()
+    {
+        var test = new Test(Usings + """
+            [DecaySchedule("linear")] public sealed class A : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            [DecaySchedule("linear")] public sealed class B : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(2, 16, 2, 24).WithArguments("linear", "A (TestProject)", "B (TestProject)"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(3, 16, 3, 24).WithArguments("linear", "B (TestProject)", "A (TestProject)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_user_schedule_taking_a_built_in_name_is_an_error()
+    {
+        var test = new Test(Usings + """
+            namespace App { [DecaySchedule("exp")] public sealed class MyExp : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; } }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(2, 32, 2, 37).WithArguments("exp", "App.MyExp (TestProject)", "Ema.ExpDecay (Ema.Runtime)"));
+        await test.RunAsync();
+    }
+}
