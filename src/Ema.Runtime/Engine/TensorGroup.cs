@@ -13,8 +13,7 @@ internal sealed class TensorGroup : IDisposable
     private readonly Tensor _emaFlat;
     private readonly Tensor? _staging;       // the model's values on the EMA's device/dtype, when they differ
     private readonly Tensor? _weight;        // 1 - decay, 0-dim, preallocated
-    private readonly Tensor? _decay;         // decay, 0-dim, for the mixed-dtype path
-    private readonly Scalar? _one;
+    private readonly ChunkedLerp? _chunked;  // same device, other dtype: lerp_ through a small staging buffer
     private Tensor? _backup;                 // the model's weights during UseEmaWeights when storages cannot be exchanged
     private bool _disposed;
 
@@ -31,8 +30,7 @@ internal sealed class TensorGroup : IDisposable
             _weight = zeros(Array.Empty<long>(), emaFlat.dtype, emaFlat.device);
             if (staging is null && !swappable)
             {
-                _decay = zeros(Array.Empty<long>(), emaFlat.dtype, emaFlat.device);
-                _one = 1.0.ToScalar();
+                _chunked = new ChunkedLerp(modelFlat, emaFlat);
             }
         }
     }
@@ -52,8 +50,11 @@ internal sealed class TensorGroup : IDisposable
     /// <summary>The EMA's flat buffer.</summary>
     public Tensor EmaFlat => _emaFlat;
 
-    /// <summary>Bytes the group allocated for the EMA (the EMA buffer, plus a staging buffer when the EMA lives elsewhere).</summary>
-    public long EmaBytes => Bytes(_emaFlat) + (_staging is null ? 0 : Bytes(_staging));
+    /// <summary>
+    /// Bytes the group allocated for the EMA: the EMA buffer, plus a full staging buffer when the EMA lives on
+    /// another device, or a one-chunk staging buffer when it has another dtype.
+    /// </summary>
+    public long EmaBytes => Bytes(_emaFlat) + (_staging is null ? 0 : Bytes(_staging)) + (_chunked?.StagingBytes ?? 0);
 
     /// <summary>
     /// Moves the model's tensors into one flat buffer (re-pointing each with <c>set_</c>, so the objects stay the
@@ -120,21 +121,20 @@ internal sealed class TensorGroup : IDisposable
         }
         else
         {
-            // lerp_ needs one dtype; ema * decay + model * (1 - decay) in place reads the lower-precision model
-            // directly, with no full-size temporary.
-            using (Scalar decayScalar = decay.ToScalar())
-            {
-                _decay!.fill_(decayScalar);
-            }
-
-            _emaFlat.mul_(_decay!).addcmul_(_modelFlat, _weight, _one!);
+            _chunked!.Lerp(_weight);
         }
     }
 
     /// <summary>
     /// Whether the model's values in this group hold NaN or infinity: one sum over the flat buffer, which any
-    /// NaN or infinity turns non-finite (weights never sum past float32's range).
+    /// NaN or infinity turns non-finite.
     /// </summary>
+    /// <remarks>
+    /// The sum stays in the buffer's own dtype: asking libtorch for a float64 sum of a float32 buffer converts
+    /// the whole buffer first (measured on ResNet-50: a 205 MB temporary and 700 ms, 44x the update itself).
+    /// Only when the sum is non-finite, which finite weights can also give by overflowing the partial sums,
+    /// does an element-wise check decide, so a skipped update always means a real NaN or infinity.
+    /// </remarks>
     public bool ModelHasNonFinite()
     {
         if (!IsAveraged)
@@ -142,8 +142,18 @@ internal sealed class TensorGroup : IDisposable
             return false;
         }
 
-        using Tensor sum = _modelFlat.sum(ScalarType.Float64);
-        return !double.IsFinite(sum.item<double>());
+        using (Tensor sum = _modelFlat.sum())
+        using (Tensor sumFinite = sum.isfinite())
+        {
+            if (sumFinite.item<bool>())
+            {
+                return false;
+            }
+        }
+
+        using Tensor finite = _modelFlat.isfinite();
+        using Tensor all = finite.all();
+        return !all.item<bool>();
     }
 
     /// <summary>Makes the model compute with the EMA weights.</summary>
@@ -232,8 +242,7 @@ internal sealed class TensorGroup : IDisposable
         _emaFlat.Dispose();
         _staging?.Dispose();
         _weight?.Dispose();
-        _decay?.Dispose();
-        _one?.Dispose();
+        _chunked?.Dispose();
         _backup?.Dispose();
     }
 

@@ -1,0 +1,68 @@
+using Ema.Benchmarks.Measurement;
+using Ema.Benchmarks.Reporting;
+using static TorchSharp.torch;
+
+namespace Ema.Benchmarks.Cases;
+
+/// <summary>Measures one case: the update forms side by side, the swap, memory and allocations.</summary>
+internal static class CaseRunner
+{
+    public static CaseResult Run(CaseDefinition definition, RunSettings settings)
+    {
+        using ShapeModule model = CaseFixture.MakeModel(definition);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long tensorsBefore = Tensor.TotalCount;
+        CaseResult result;
+        using (var fixture = new CaseFixture(definition, model, new ExpEmaParams(decay: 0.9998, beta: 15)))
+        {
+            // Small cases take microseconds per call: several calls per sample keep timer and scheduler noise down.
+            int calls = definition.FloatingValues < 4_000_000 ? settings.CallsPerSampleSmall : 1;
+            var timer = new RoundRobinTimer();
+            timer.Add("update", fixture.Update);
+            timer.Add("muladd_loop", () => fixture.MulAddLoop());
+            timer.Add("lerp_loop", () => fixture.LerpLoop());
+            timer.Add("floor", fixture.Floor);
+            timer.Add("nonfinite_check", fixture.NonFiniteCheck);
+            Dictionary<string, double> times = timer.Run(settings.WarmupRounds, settings.Rounds, calls);
+
+            (double enter, double exit) = TimeSwap(fixture, settings);
+            Allocations allocations = AllocationProbe.Measure(fixture.Update, settings.AllocationCalls);
+            Allocations swapAllocations = AllocationProbe.Measure(() => fixture.Ema.UseEmaWeights().Dispose(), settings.AllocationCalls);
+            long? peak = PeakMemory.GrowthDuring(() =>
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    fixture.Update();
+                }
+            });
+
+            // One copy of the state: the floating values at the EMA's precision plus the int64 counters.
+            long oneCopy = (definition.FloatingValues * ElementSize(definition.EffectiveEmaDtype)) + (definition.IntegerValues * sizeof(long));
+            result = new CaseResult(definition.Name, definition.Description, definition.FloatingTensors, definition.FloatingValues,
+                times["update"], times["muladd_loop"], times["lerp_loop"], times["floor"], times["nonfinite_check"], enter, exit,
+                fixture.Ema.SizeInBytes, fixture.ModelFloatingBytes, oneCopy, allocations, swapAllocations, peak, LeakedTensors: 0);
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return result with { LeakedTensors = Tensor.TotalCount - tensorsBefore };
+    }
+
+    private static (double Enter, double Exit) TimeSwap(CaseFixture fixture, RunSettings settings)
+    {
+        IDisposable? scope = null;
+        var timer = new RoundRobinTimer();
+        timer.Add("enter", () => scope = fixture.Ema.UseEmaWeights());
+        timer.Add("exit", () => scope!.Dispose());
+        Dictionary<string, double> times = timer.Run(settings.WarmupRounds, settings.SwapRounds, callsPerSample: 1);
+        return (times["enter"], times["exit"]);
+    }
+
+    private static long ElementSize(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float64 => 8,
+        ScalarType.Float32 => 4,
+        _ => 2,
+    };
+}
