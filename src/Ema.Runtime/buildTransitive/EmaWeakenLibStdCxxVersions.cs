@@ -90,38 +90,45 @@ public sealed class EmaWeakenLibStdCxxVersions : Task
 
     private bool Weaken(string path, string versionName)
     {
-        byte[] elf = File.ReadAllBytes(path);
-        int flagsOffset = FindVernauxFlagsOffset(elf, versionName, out string problem);
-        if (flagsOffset < 0)
+        try
         {
-            if (problem.Length > 0)
+            byte[] elf = File.ReadAllBytes(path);
+            int flagsOffset = FindVernauxFlagsOffset(elf, versionName, out string problem);
+            if (flagsOffset < 0)
             {
-                Log.LogWarning($"Ema: cannot weaken {versionName} in '{path}': {problem}. TorchSharp may fail to load on this system.");
+                if (problem.Length > 0)
+                {
+                    Log.LogWarning($"Ema: cannot weaken {versionName} in '{path}': {problem}. TorchSharp may fail to load on this system.");
+                }
+
+                return true;
             }
 
-            return true;
-        }
+            ushort flags = BitConverter.ToUInt16(elf, flagsOffset);
+            if ((flags & VerFlagWeak) != 0)
+            {
+                return true;
+            }
 
-        ushort flags = BitConverter.ToUInt16(elf, flagsOffset);
-        if ((flags & VerFlagWeak) != 0)
+            flags |= VerFlagWeak;
+            elf[flagsOffset] = (byte)(flags & 0xff);
+            elf[flagsOffset + 1] = (byte)(flags >> 8);
+
+            // A new file renamed over the old one: a hard or symbolic link into the NuGet cache is replaced, never
+            // written through, and a process that has the old file mapped keeps its intact copy. The timestamp is
+            // kept so that incremental builds do not copy the original back.
+            DateTime lastWrite = File.GetLastWriteTimeUtc(path);
+            string temporary = path + ".ema-tmp";
+            File.WriteAllBytes(temporary, elf);
+            File.SetLastWriteTimeUtc(temporary, lastWrite);
+            File.Replace(temporary, path, destinationBackupFileName: null);
+            Log.LogMessage(MessageImportance.Normal, $"Ema: marked the {versionName} requirement of '{path}' weak (the system libstdc++ lacks it).");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or OverflowException)
         {
-            return true;
+            Log.LogWarning($"Ema: cannot weaken {versionName} in '{path}': {e.Message}. TorchSharp may fail to load on this system.");
         }
 
-        flags |= VerFlagWeak;
-        elf[flagsOffset] = (byte)(flags & 0xff);
-        elf[flagsOffset + 1] = (byte)(flags >> 8);
-
-        // Write a new file and move it over the old one, so that a hard link into the NuGet cache is never
-        // modified, and keep the timestamp so that incremental builds do not copy the original back.
-        DateTime lastWrite = File.GetLastWriteTimeUtc(path);
-        string temporary = path + ".ema-tmp";
-        File.WriteAllBytes(temporary, elf);
-        File.SetLastWriteTimeUtc(temporary, lastWrite);
-        File.Copy(temporary, path, overwrite: true);
-        File.SetLastWriteTimeUtc(path, lastWrite);
-        File.Delete(temporary);
-        Log.LogMessage(MessageImportance.Normal, $"Ema: marked the {versionName} requirement of '{path}' weak (the system libstdc++ lacks it).");
         return true;
     }
 
@@ -158,9 +165,24 @@ public sealed class EmaWeakenLibStdCxxVersions : Task
                 continue;
             }
 
-            long verneed = (long)BitConverter.ToUInt64(elf, header + 24);
-            int stringSection = checked((int)(sectionTable + (long)BitConverter.ToUInt32(elf, header + 40) * sectionSize));
-            long strings = (long)BitConverter.ToUInt64(elf, stringSection + 24);
+            ulong verneedOffset = BitConverter.ToUInt64(elf, header + 24);
+            uint link = BitConverter.ToUInt32(elf, header + 40);
+            if (verneedOffset >= (ulong)elf.Length || link >= (uint)sectionCount)
+            {
+                problem = "malformed .gnu.version_r section";
+                return -1;
+            }
+
+            long verneed = (long)verneedOffset;
+            int stringSection = checked((int)(sectionTable + (long)link * sectionSize));
+            ulong stringsOffset = BitConverter.ToUInt64(elf, stringSection + 24);
+            if (stringsOffset >= (ulong)elf.Length)
+            {
+                problem = "malformed string table";
+                return -1;
+            }
+
+            long strings = (long)stringsOffset;
             uint entryCount = BitConverter.ToUInt32(elf, header + 44);
 
             long need = verneed;
