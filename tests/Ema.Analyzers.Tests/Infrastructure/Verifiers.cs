@@ -60,6 +60,7 @@ internal static class Sources
                 public WarmEmaParams(double decay = 0.9999, int warmupSteps = 100) : base(decay) => WarmupSteps = warmupSteps;
                 public int WarmupSteps { get; init; }
                 public override string DecayType => "warm";
+                protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) => writer.WriteNumber("warmup_steps", WarmupSteps);
             }
         }
         """;
