@@ -24,7 +24,7 @@ internal sealed class CaseFixture : IDisposable
     {
         Definition = definition;
         Model = model;
-        Ema = new ModelEma(Model, parameters, new ModelEmaOptions { FloatingDtype = definition.EmaDtype });
+        Ema = new ModelEma(Model, parameters, new ModelEmaOptions { FloatingDtype = definition.EmaDtype, NonFinite = definition.NonFinite });
 
         // After ModelEma re-pointed them, the model's tensors are views of one flat buffer; the objects are the same.
         _modelTensors = Model.state_dict().Values.Where(t => t.is_floating_point()).ToArray();
