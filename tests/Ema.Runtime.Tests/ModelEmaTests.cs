@@ -222,6 +222,39 @@ public sealed class ModelEmaTests
     }
 
     [Fact]
+    public void A_failed_construction_releases_the_model_for_the_next_EMA()
+    {
+        if (cuda.is_available())
+        {
+            return; // the failure below needs a machine without CUDA
+        }
+
+        using var model = new LinearBatchNorm();
+        float[] before = ModuleValues.Get(model.state_dict()["linear.weight"]);
+
+        Assert.ThrowsAny<Exception>(() => new ModelEma(model, new ExpEmaParams(), new ModelEmaOptions { Device = CUDA }));
+
+        using var ema = new ModelEma(model, new ExpEmaParams()); // not refused as "already has a ModelEma"
+        ema.Update(1, 1);
+        Assert.Equal(before, ModuleValues.Get(model.state_dict()["linear.weight"]));
+    }
+
+    [Fact]
+    public void Load_inside_UseEmaWeights_is_a_clear_error()
+    {
+        using var model = new LinearBatchNorm();
+        using var ema = new ModelEma(model, new ExpEmaParams());
+        var weights = ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value);
+        using (ema.UseEmaWeights())
+        {
+            Assert.Contains("inside UseEmaWeights", Assert.Throws<InvalidOperationException>(() => ema.Load(weights, 3)).Message);
+        }
+
+        ema.Load(weights, 3);
+        Assert.Equal(3, ema.Step);
+    }
+
+    [Fact]
     public void Update_rejects_negative_steps_and_non_positive_totals()
     {
         using var model = new LinearBatchNorm();

@@ -49,7 +49,7 @@ public sealed class TensorCountTests
     /// The live tensor count once earlier tests' garbage is finalized, so that finalizers running during a
     /// measurement cannot lower the count and hide (or fake) a difference.
     /// </summary>
-    private static long SettledTensorCount()
+    internal static long SettledTensorCount()
     {
         for (int i = 0; i < 2; i++)
         {
@@ -76,6 +76,7 @@ public sealed class TrainerTensorCountTests
         var trainingParams = new TrainingParams { MaxEpochs = 3, Ema = true, EmaParams = new ExpEmaParams() };
         using var trainer = new Trainer(model, TrainingSupport.Mse, trainingParams, optimizer, new TrainerOptions { Listeners = [listener] });
 
+        TensorCountTests.SettledTensorCount(); // earlier tests' garbage must not be finalized mid-run
         trainer.Train(data, data);
 
         long[] later = counts.Where(c => c.Epoch >= 2).Select(c => c.Count).ToArray();

@@ -51,11 +51,29 @@ public sealed class ModelEma : IDisposable
         Options = options;
         _schedule = DecaySchedules.Create(parameters);
         List<List<(string[] Names, Tensor[] Tensors)>> members = GroupModelTensors(model);
-        ModelOwnership.Claim(this, members.SelectMany(g => g.SelectMany(m => m.Tensors)));
-        using (no_grad())
+        Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
+        ModelOwnership.Claim(this, modelTensors);
+        var groups = new List<TensorGroup>(members.Count);
+        try
         {
-            _groups = members.Select(g => TensorGroup.Create(g, options.FloatingDtype, options.Device)).ToArray();
+            using (no_grad())
+            {
+                foreach (List<(string[] Names, Tensor[] Tensors)> group in members)
+                {
+                    groups.Add(TensorGroup.Create(group, options.FloatingDtype, options.Device));
+                }
+            }
         }
+        catch
+        {
+            // Out of memory or an unavailable device: free what was made and release the model, so that a
+            // later ModelEma of it is not refused. The model's tensors keep their values (re-pointed copies).
+            groups.ForEach(g => g.Dispose());
+            ModelOwnership.Release(this, modelTensors);
+            throw;
+        }
+
+        _groups = groups.ToArray();
 
         if (!_groups.Any(g => g.IsAveraged))
         {
@@ -162,12 +180,30 @@ public sealed class ModelEma : IDisposable
             throw new InvalidOperationException("UseEmaWeights() is already active: nested use would lose the model's own weights. Dispose the first scope before asking again.");
         }
 
-        using (no_grad())
+        int swapped = 0;
+        try
         {
-            foreach (TensorGroup group in _groups)
+            using (no_grad())
             {
-                group.SwapIn();
+                for (; swapped < _groups.Length; swapped++)
+                {
+                    _groups[swapped].SwapIn();
+                }
             }
+        }
+        catch
+        {
+            // A group that could not swap (its backup could not be allocated) must not leave the others holding
+            // EMA weights where the model's own belong: optimizer steps and checkpoints would then write them.
+            using (no_grad())
+            {
+                for (int i = swapped - 1; i >= 0; i--)
+                {
+                    _groups[i].SwapOut();
+                }
+            }
+
+            throw;
         }
 
         _activeScope = new EmaWeightsScope(this);
@@ -205,6 +241,11 @@ public sealed class ModelEma : IDisposable
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         ThrowIfUnusable();
+        if (_activeScope is not null)
+        {
+            throw new InvalidOperationException("ModelEma.Load was called inside UseEmaWeights(): the model computes with the EMA weights being replaced. Dispose the scope first.");
+        }
+
         foreach ((string name, Tensor target) in _emaByName)
         {
             if (!weights.TryGetValue(name, out Tensor? source))
@@ -279,12 +320,7 @@ public sealed class ModelEma : IDisposable
         (Options.Warning ?? Console.Error.WriteLine)("warning: " + message);
     }
 
-    private static bool HoldsNonFinite(TensorSlot slot)
-    {
-        using Tensor finite = slot.ModelView.isfinite();
-        using Tensor all = finite.all();
-        return !all.item<bool>();
-    }
+    private static bool HoldsNonFinite(TensorSlot slot) => !TensorGroup.AllFinite(slot.ModelView);
 
     private static bool IsFloating(ScalarType dtype) =>
         dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;

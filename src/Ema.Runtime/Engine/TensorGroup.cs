@@ -151,9 +151,15 @@ internal sealed class TensorGroup : IDisposable
             }
         }
 
-        using Tensor finite = _modelFlat.isfinite();
+        return !AllFinite(_modelFlat);
+    }
+
+    /// <summary>Whether every value of <paramref name="tensor"/> is finite (element-wise: a full-size temporary).</summary>
+    public static bool AllFinite(Tensor tensor)
+    {
+        using Tensor finite = tensor.isfinite();
         using Tensor all = finite.all();
-        return !all.item<bool>();
+        return all.item<bool>();
     }
 
     /// <summary>Makes the model compute with the EMA weights.</summary>
