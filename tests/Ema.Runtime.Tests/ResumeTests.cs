@@ -75,6 +75,38 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public void Resuming_with_other_ema_params_or_other_data_is_refused_before_anything_is_loaded()
+    {
+        var trainingParams = new TrainingParams { MaxEpochs = 3, InitialLr = 0.05, Ema = true, EmaParams = new ExpEmaParams(decay: 0.9, beta: 5) };
+        List<(Tensor, Tensor)> data = Batches(4, seed: 40);
+        using var dir = new TempDir();
+        using (var model = NewModel(seed: 4))
+        using (var trainer = new Trainer(model, Mse, trainingParams with { MaxEpochs = 1 }, MakeOptimizer("adam", model), new TrainerOptions { CheckpointDirectory = dir.Path }))
+        {
+            trainer.Train(data, data);
+        }
+
+        using var resumed = NewModel(seed: 5);
+        Dictionary<string, float[]> before = Snapshot(resumed);
+        var otherParams = trainingParams with { EmaParams = new ExpEmaParams(decay: 0.9, beta: 6) };
+        using (var trainer = new Trainer(resumed, Mse, otherParams, MakeOptimizer("adam", resumed), new TrainerOptions { CheckpointDirectory = dir.Path, Resume = true }))
+        {
+            var error = Assert.Throws<CheckpointException>(() => trainer.Train(data, data));
+            Assert.Contains("\"beta\":5", error.Message);
+            Assert.Contains("\"beta\":6", error.Message);
+        }
+
+        using (var trainer = new Trainer(resumed, Mse, trainingParams, MakeOptimizer("adam", resumed), new TrainerOptions { CheckpointDirectory = dir.Path, Resume = true }))
+        {
+            var error = Assert.Throws<CheckpointException>(() => trainer.Train(data.Take(3).ToList(), data));
+            Assert.Contains("3 batches per epoch", error.Message);
+        }
+
+        AssertSame(before, Snapshot(resumed));
+        Dispose(data);
+    }
+
+    [Fact]
     public void Resume_without_the_optimizer_state_breaks_parity_so_the_test_above_is_meaningful()
     {
         // Control: a fresh momentum buffer after epoch 2 gives a different third epoch.

@@ -112,7 +112,9 @@ public sealed class Trainer : IDisposable
             double? best = null;
             if (Options.Resume)
             {
-                CheckpointInfo info = Checkpoint.Resume(Path.Combine(Options.CheckpointDirectory!, Checkpoint.LatestFileName), Model, context.Ema, Optimizer);
+                string latest = Path.Combine(Options.CheckpointDirectory!, Checkpoint.LatestFileName);
+                CheckResumable(latest, Checkpoint.ReadInfo(latest), batchesPerEpoch);
+                CheckpointInfo info = Checkpoint.Resume(latest, Model, context.Ema, Optimizer);
                 firstEpoch = info.Epoch + 1;
                 context.GlobalStep = info.GlobalStep;
                 best = info.BestMetric;
@@ -145,6 +147,31 @@ public sealed class Trainer : IDisposable
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Refuses to resume a run whose EMA trajectory would differ from the checkpoint's: other EMA parameters or
+    /// another number of batches per epoch (the step count, and so every decay, would change). Checked before
+    /// anything is loaded.
+    /// </summary>
+    private void CheckResumable(string path, CheckpointInfo info, long batchesPerEpoch)
+    {
+        if (info.GlobalStep != info.Epoch * batchesPerEpoch)
+        {
+            throw new CheckpointException(path,
+                $"the checkpoint was written after {info.GlobalStep} batches in {info.Epoch} epochs, but this run has {batchesPerEpoch} batches per epoch; " +
+                "resuming would change every EMA step. Resume with the same training data.");
+        }
+
+        if (Params.Ema && info.Metadata.TryGetValue(CheckpointMetadata.EmaParamsKey, out string? saved))
+        {
+            EmaParams savedParams = DecaySchedules.FromJson(saved, warn: _ => { });
+            if (savedParams != Params.EmaParams)
+            {
+                throw new CheckpointException(path,
+                    $"the checkpoint's EMA was made with ema_params {saved}, this run asks for {Params.EmaParams.ToJson()}; resuming would mix two EMA trajectories.");
+            }
+        }
     }
 
     /// <summary>Frees the optimizer if the trainer made it.</summary>
