@@ -103,7 +103,7 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
         {
             INamedTypeSymbol type = property.ContainingType;
             if (SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, _symbols.Decay) ||
-                (property.Name == DecayPropertyName && _symbols.IsAttributeClass(type)))
+                (property.Name == DecayPropertyName && IsEmaAttribute(type)))
             {
                 CheckDecay(context, value);
             }
@@ -115,11 +115,21 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
 
         /// <summary>
         /// A decay parameter counts where it means an EMA decay: EmaParams records, schedules
-        /// (IDecayFunction.Compute), attributes (<c>[EmaOptions(decay: 0.99)]</c>), and the runtime's own API.
+        /// (IDecayFunction.Compute), Ema attributes (<c>[EmaOptions(decay: 0.99)]</c>), and the runtime's own API.
         /// </summary>
         private bool TakesDecay(INamedTypeSymbol type) =>
-            _symbols.IsEmaParams(type) || _symbols.IsDecayFunction(type) || _symbols.IsAttributeClass(type) ||
+            _symbols.IsEmaParams(type) || _symbols.IsDecayFunction(type) || IsEmaAttribute(type) ||
             SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _symbols.EmaParams.ContainingAssembly);
+
+        /// <summary>
+        /// An attribute's decay is an EMA decay only when the attribute comes from Ema.Runtime or from an assembly
+        /// that declares schedules (this project or a referenced provider): "decay" alone is too common a word
+        /// (<c>[Backoff(decay: 1.5)]</c>) to claim every attribute in a project that merely references Ema.
+        /// </summary>
+        private bool IsEmaAttribute(INamedTypeSymbol type) =>
+            _symbols.IsAttributeClass(type) &&
+            (SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _symbols.EmaParams.ContainingAssembly) ||
+             ScheduleCatalog.For(_compilation, _symbols).DeclaresSchedules(type.ContainingAssembly));
 
         /// <summary>A record's range comes from its own [Range] if the generator carried it, else from its schedule's constructor.</summary>
         private void CheckRecordMember(OperationAnalysisContext context, INamedTypeSymbol record, string memberName, ISymbol member, IOperation value)

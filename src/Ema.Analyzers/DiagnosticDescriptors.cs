@@ -38,7 +38,7 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "Class cannot be a decay schedule",
         "[DecaySchedule] on '{0}' is invalid: {1}",
-        "A [DecaySchedule] class must be a non-abstract, non-generic class implementing Ema.IDecayFunction with a public constructor whose parameters are double, float, int, long, bool, string or enums, and its name must be a letter followed by letters, digits, '-' or '_'.");
+        "A [DecaySchedule] class must be a non-abstract, non-generic class (or record class), not private or protected, implementing Ema.IDecayFunction with a public constructor whose parameters are double, float, int, long, bool, string or accessible enums, each giving its own property and config key; its name must be a letter followed by letters, digits, '-' or '_'. The generator skips any other class.");
 
     public static readonly DiagnosticDescriptor ParameterOutOfRange = Create(
         "EMA0005",

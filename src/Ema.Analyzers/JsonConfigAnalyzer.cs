@@ -171,7 +171,7 @@ public sealed class JsonConfigAnalyzer : DiagnosticAnalyzer
                     At(property.NameSpan),
                     closest is null ? null : Replacement(JsonQuote(closest)),
                     property.Name,
-                    closest is null ? string.Empty : " (did you mean '" + closest + "'?)",
+                    ScheduleNameAnalyzer.DidYouMean(closest),
                     string.Join(", ", catalog.Keys)));
                 continue;
             }

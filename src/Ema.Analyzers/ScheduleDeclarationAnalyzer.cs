@@ -1,5 +1,6 @@
 using Ema.Analyzers.Schedules;
 using Ema.Shared;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -47,48 +48,20 @@ public sealed class ScheduleDeclarationAnalyzer : DiagnosticAnalyzer
         Location typeLocation = type.Locations.FirstOrDefault() ?? Location.None;
         Location nameLocation = NameArgumentLocation(attribute, context.CancellationToken) ?? typeLocation;
         string typeName = type.ToDisplayString();
-        void Report(Location location, string reason) =>
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidSchedule, location, typeName, reason));
 
-        string? name = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
-        if (!ScheduleNaming.IsValidName(name))
+        // The generator runs the same check and emits nothing when it finds a problem: each one is reported here.
+        foreach (ShapeProblem problem in ScheduleShape.Check(type, attribute, symbols.DecayFunction))
         {
-            Report(nameLocation, "its name '" + (name ?? "null") + "' is not a valid schedule name: use a letter followed by letters, digits, '-' or '_', for example \"warm-cosine\"");
-        }
-
-        if (!symbols.IsDecayFunction(type))
-        {
-            Report(typeLocation, "it does not implement Ema.IDecayFunction");
-        }
-
-        if (type.IsAbstract || type.IsStatic)
-        {
-            Report(typeLocation, "it is " + (type.IsStatic ? "static" : "abstract") + ", so the registry cannot create it");
-        }
-
-        if (IsGeneric(type))
-        {
-            Report(typeLocation, "it is generic (or nested in a generic type), so the registry cannot name one type to create");
-        }
-
-        IMethodSymbol? constructor = ScheduleInfo.SelectConstructor(type);
-        // An abstract class has been reported already; its implicit constructor is protected.
-        if (constructor is null && !type.IsAbstract)
-        {
-            Report(typeLocation, "it has no public constructor, so the registry cannot create it");
-        }
-
-        foreach (IParameterSymbol parameter in constructor?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty)
-        {
-            if (!IsSupported(parameter.Type))
+            Location location = problem.Site switch
             {
-                Report(
-                    parameter.Locations.FirstOrDefault() ?? typeLocation,
-                    "constructor parameter '" + parameter.Name + "' has type '" + parameter.Type.ToDisplayString() +
-                    "', which a config value cannot hold: use double, float, int, long, bool, string or an enum");
-            }
+                ShapeSite.Name => nameLocation,
+                ShapeSite.Parameter => problem.Parameter?.Locations.FirstOrDefault() ?? typeLocation,
+                _ => typeLocation,
+            };
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidSchedule, location, typeName, problem.Reason));
         }
 
+        string? name = ScheduleShape.ReadName(attribute);
         if (name is not null && ScheduleNaming.IsValidName(name))
         {
             ReportDuplicates(context, symbols, compilation, type, name, nameLocation);
@@ -105,24 +78,6 @@ public sealed class ScheduleDeclarationAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateSchedule, location, name, self.Origin, other.Origin));
         }
     }
-
-    private static bool IsGeneric(INamedTypeSymbol type)
-    {
-        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
-        {
-            if (current.IsGenericType)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsSupported(ITypeSymbol type) =>
-        type.TypeKind == TypeKind.Enum ||
-        type.SpecialType is SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int32 or
-            SpecialType.System_Int64 or SpecialType.System_Boolean or SpecialType.System_String;
 
     private static Location? NameArgumentLocation(AttributeData attribute, System.Threading.CancellationToken cancellationToken) =>
         attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax { ArgumentList.Arguments: { Count: > 0 } arguments }

@@ -70,6 +70,7 @@ public sealed class ScheduleNameAnalyzer : DiagnosticAnalyzer
             catalog.Origins));
     }
 
+    /// <summary>The one " (did you mean 'x'?)" suffix of EMA0002 and EMA0006 messages, empty without a suggestion.</summary>
     internal static string DidYouMean(string? closest) => closest is null ? string.Empty : " (did you mean '" + closest + "'?)";
 
     // Schedule names are letters, digits, '-' and '_' (ScheduleNaming.IsValidName): nothing to escape.

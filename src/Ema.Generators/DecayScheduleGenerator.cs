@@ -36,7 +36,8 @@ public sealed class DecayScheduleGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ScheduleModel> schedules = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 Parser.ScheduleAttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                // Record classes are schedule classes too; the shape check rejects anything else the attribute lands on.
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseSchedule(ctx, ct))
             .Where(static model => model is not null)
             .Select(static (model, _) => model!)

@@ -161,14 +161,22 @@ internal static class Emitter
         w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
         w.Line(GeneratedCode);
         w.Open("public static class " + AssemblyModel.RegistryClassName);
-        w.Line("private static int s_registered;");
+        w.Line("private static readonly object s_gate = new object();");
+        w.Line("private static bool s_registered;");
         w.Line();
-        w.Line("/// <summary>Registers the schedules; calling it again does nothing.</summary>");
+        w.Line("/// <summary>Registers the schedules; calling it again, from any thread, does nothing.</summary>");
         w.Open("public static void Register()");
-        w.Line("// Marked first: DecaySchedules' static constructor calls Ema.Runtime's registry, which may be the caller.");
-        w.Open("if (global::System.Threading.Interlocked.Exchange(ref s_registered, 1) != 0)");
+        w.Line("// DecaySchedules' static constructor runs first and outside the lock: it calls Ema.Runtime's registry, and");
+        w.Line("// waiting for it while holding a lock another thread needs inside it would deadlock.");
+        w.Line("global::System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(global::Ema.DecaySchedules).TypeHandle);");
+        w.Open("lock (s_gate)");
+        w.Line("// Other threads wait here until every schedule is registered. The lock is re-entrant, so the flag is set");
+        w.Line("// before registering: a nested call on this thread (the static constructor above) returns at once.");
+        w.Open("if (s_registered)");
         w.Line("return;");
         w.Close();
+        w.Line();
+        w.Line("s_registered = true;");
         foreach (string registry in assembly.ReferencedRegistries)
         {
             w.Line();
@@ -181,6 +189,7 @@ internal static class Emitter
             EmitRegistration(w, schedule);
         }
 
+        w.Close();
         w.Close();
         if (assembly.HasModuleInitializer)
         {

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Xml.Linq;
 using Ema.Generators.Model;
 using Ema.Shared;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -19,16 +20,7 @@ internal static class Parser
     public const string ScheduleAttributeName = "Ema.DecayScheduleAttribute";
     public const string ProviderAttributeName = "Ema.DecayScheduleProviderAttribute";
     private const string DecayFunctionName = "Ema.IDecayFunction";
-    private const string RangeAttributeName = "System.ComponentModel.DataAnnotations.RangeAttribute";
     private const string RuntimeAssemblyName = "Ema.Runtime";
-
-    // Members every generated record already has: a schedule parameter must not take these names.
-    private static readonly HashSet<string> s_reservedProperties = new(StringComparer.Ordinal)
-    {
-        "Decay", "DecayType", "DefaultDecay", "ValidateDecay", "ToJson", "WriteJson", "WriteScheduleParameters",
-        "EqualityContract", "PrintMembers", "Deconstruct", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize",
-    };
-    private static readonly HashSet<string> s_reservedKeys = new(StringComparer.Ordinal) { "decay", "decay_type" };
 
     public static ScheduleModel? ParseSchedule(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -50,55 +42,29 @@ internal static class Parser
             return null;
         }
 
+        // The analyzers' EMA0004 reports each problem this finds; here any problem means "emit nothing".
         AttributeData attribute = context.Attributes[0];
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name || !ScheduleNaming.IsValidName(name))
-        {
-            return null;
-        }
-
-        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || !IsAccessible(type) || IsGeneric(type))
-        {
-            return null;
-        }
-
         INamedTypeSymbol? decayFunction = context.SemanticModel.Compilation.GetTypeByMetadataName(DecayFunctionName);
-        if (decayFunction == null || !type.AllInterfaces.Contains(decayFunction, SymbolEqualityComparer.Default))
-        {
-            return null;
-        }
-
-        IMethodSymbol? constructor = type.InstanceConstructors
-            .Where(c => c.DeclaredAccessibility == Accessibility.Public)
-            .OrderByDescending(c => c.Parameters.Length)
-            .FirstOrDefault();
-        if (constructor == null)
-        {
-            return null;
-        }
-
-        // A non-record type already named like the record (often the schedule class itself) would clash;
-        // a user's own partial record of that name is an intended extension and is fine.
-        string recordName = ScheduleNaming.ToRecordName(name);
-        if (type.ContainingNamespace.GetTypeMembers(recordName).Any(t => !t.IsRecord))
+        if (ScheduleShape.Check(type, attribute, decayFunction).Count > 0
+            || ScheduleShape.ReadName(attribute) is not string name
+            || ScheduleShape.SelectConstructor(type) is not IMethodSymbol constructor)
         {
             return null;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         var parameters = new List<ParameterModel>(constructor.Parameters.Length);
-        bool isPublic = IsPublic(type);
-        var properties = new HashSet<string>(s_reservedProperties, StringComparer.Ordinal) { recordName };
-        var keys = new HashSet<string>(s_reservedKeys, StringComparer.Ordinal);
+        bool isPublic = ScheduleShape.IsPublic(type);
         Dictionary<string, string> docs = ParameterDocs(constructor, cancellationToken);
         foreach (IParameterSymbol parameter in constructor.Parameters)
         {
             ParameterModel? model = ParseParameter(parameter, docs);
-            if (model == null || !properties.Add(model.PropertyName) || !keys.Add(model.Key))
+            if (model == null)
             {
                 return null;
             }
 
-            if (model.Kind == ParameterKind.Enum && !IsPublic((INamedTypeSymbol)parameter.Type))
+            if (model.Kind == ParameterKind.Enum && !ScheduleShape.IsPublic((INamedTypeSymbol)parameter.Type))
             {
                 isPublic = false;
             }
@@ -112,7 +78,7 @@ internal static class Parser
             ns,
             type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.None)),
             type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-            recordName,
+            ScheduleNaming.ToRecordName(name),
             isPublic,
             new EquatableArray<ParameterModel>(parameters));
     }
@@ -156,11 +122,6 @@ internal static class Parser
 
     private static ParameterModel? ParseParameter(IParameterSymbol parameter, Dictionary<string, string> docs)
     {
-        if (parameter.RefKind != RefKind.None || parameter.IsParams)
-        {
-            return null;
-        }
-
         ITypeSymbol type = parameter.Type;
         ParameterKind kind;
         switch (type.SpecialType)
@@ -172,7 +133,7 @@ internal static class Parser
             case SpecialType.System_Boolean: kind = ParameterKind.Boolean; break;
             case SpecialType.System_String: kind = ParameterKind.String; break;
             default:
-                if (type.TypeKind == TypeKind.Enum && type is INamedTypeSymbol enumType && IsAccessible(enumType))
+                if (type.TypeKind == TypeKind.Enum)
                 {
                     kind = ParameterKind.Enum;
                     break;
@@ -241,57 +202,34 @@ internal static class Parser
         }
     }
 
+    /// <summary>The shared reading of [Range] (the analyzer's EMA0005 uses the same), as literals to emit.</summary>
     private static RangeModel? ParseRange(IParameterSymbol parameter)
     {
-        foreach (AttributeData attribute in parameter.GetAttributes())
+        if (RangeReader.Find(parameter) is not AttributeData attribute || RangeReader.Read(attribute) is not RangeData range)
         {
-            if (attribute.AttributeClass?.ToDisplayString() != RangeAttributeName || attribute.ConstructorArguments.Length != 2)
-            {
-                continue;
-            }
-
-            // RangeAttribute(double, double) and RangeAttribute(int, int); the (Type, string, string) form
-            // parses at run time with a culture and is not carried (the analyzer flags nothing for it either).
-            TypedConstant min = attribute.ConstructorArguments[0];
-            TypedConstant max = attribute.ConstructorArguments[1];
-            bool minExclusive = false;
-            bool maxExclusive = false;
-            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-            {
-                if (named.Key == "MinimumIsExclusive" && named.Value.Value is bool a)
-                {
-                    minExclusive = a;
-                }
-                else if (named.Key == "MaximumIsExclusive" && named.Value.Value is bool b)
-                {
-                    maxExclusive = b;
-                }
-            }
-
-            if (min.Value is double dmin && max.Value is double dmax)
-            {
-                return new RangeModel(
-                    Literals.Double(dmin),
-                    Literals.Double(dmax),
-                    minExclusive,
-                    maxExclusive,
-                    dmin == double.MinValue || double.IsNegativeInfinity(dmin) ? null : Literals.Text(dmin),
-                    dmax == double.MaxValue || double.IsPositiveInfinity(dmax) ? null : Literals.Text(dmax));
-            }
-
-            if (min.Value is int imin && max.Value is int imax)
-            {
-                return new RangeModel(
-                    Literals.Int32(imin),
-                    Literals.Int32(imax),
-                    minExclusive,
-                    maxExclusive,
-                    imin == int.MinValue ? null : Literals.Int32(imin),
-                    imax == int.MaxValue ? null : Literals.Int32(imax));
-            }
+            return null;
         }
 
-        return null;
+        if (range.IsInt32)
+        {
+            int min = (int)range.Minimum;
+            int max = (int)range.Maximum;
+            return new RangeModel(
+                Literals.Int32(min),
+                Literals.Int32(max),
+                range.MinimumIsExclusive,
+                range.MaximumIsExclusive,
+                min == int.MinValue ? null : Literals.Int32(min),
+                max == int.MaxValue ? null : Literals.Int32(max));
+        }
+
+        return new RangeModel(
+            Literals.Double(range.Minimum),
+            Literals.Double(range.Maximum),
+            range.MinimumIsExclusive,
+            range.MaximumIsExclusive,
+            range.Minimum == double.MinValue || double.IsNegativeInfinity(range.Minimum) ? null : Literals.Text(range.Minimum),
+            range.Maximum == double.MaxValue || double.IsPositiveInfinity(range.Maximum) ? null : Literals.Text(range.Maximum));
     }
 
     public static AssemblyModel ParseAssembly(Compilation compilation, CancellationToken cancellationToken)
@@ -330,57 +268,37 @@ internal static class Parser
 
         return new AssemblyModel(
             assemblyName,
-            "Ema.Generated." + SanitizeIdentifier(assemblyName),
+            "Ema.Generated." + RegistryIdentifier(assemblyName),
             hasRuntime,
             hasModuleInitializer,
             new EquatableArray<string>(registries));
     }
 
-    /// <summary>"Ema.Runtime" -> "Ema_Runtime", "1st-lib" -> "_1st_lib": one identifier per assembly, no clashes with dotted names.</summary>
-    public static string SanitizeIdentifier(string name)
+    /// <summary>
+    /// "Ema.Runtime" -> "Ema_Runtime"; "My_Lib" -> "My_Lib__3c4a1b2f", "My-Lib" -> "My_Lib__9e0d7a55". Names of letters,
+    /// digits and dots map one-to-one ('.' becomes '_', and they contain no '_'), so they keep the plain form:
+    /// Ema.Runtime calls its registry by that name. Any other name could collide with one of them or with
+    /// another (My.Lib, My_Lib and My-Lib; CS0433 when both are referenced), so it gets "__" and a hash of the
+    /// exact name; plain forms never contain "__".
+    /// </summary>
+    public static string RegistryIdentifier(string name)
     {
+        bool plain = name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c == '.');
         var chars = name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray();
         string result = new(chars);
-        return result.Length == 0 || char.IsDigit(result[0]) ? "_" + result : result;
+        result = result.Length == 0 || char.IsDigit(result[0]) ? "_" + result : result;
+        return plain ? result : result + "__" + Fnv1a(name);
     }
 
-    private static bool IsGeneric(INamedTypeSymbol type)
+    /// <summary>32-bit FNV-1a of the UTF-8 bytes as 8 lowercase hex digits: stable across runs, machines and runtimes (unlike string.GetHashCode).</summary>
+    internal static string Fnv1a(string text)
     {
-        for (INamedTypeSymbol? current = type; current != null; current = current.ContainingType)
+        uint hash = 2166136261;
+        foreach (byte b in System.Text.Encoding.UTF8.GetBytes(text))
         {
-            if (current.IsGenericType)
-            {
-                return true;
-            }
+            hash = unchecked((hash ^ b) * 16777619);
         }
 
-        return false;
-    }
-
-    /// <summary>Generated code in the same assembly can name it: public or internal all the way out.</summary>
-    private static bool IsAccessible(INamedTypeSymbol type)
-    {
-        for (INamedTypeSymbol? current = type; current != null; current = current.ContainingType)
-        {
-            if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsPublic(INamedTypeSymbol type)
-    {
-        for (INamedTypeSymbol? current = type; current != null; current = current.ContainingType)
-        {
-            if (current.DeclaredAccessibility != Accessibility.Public)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

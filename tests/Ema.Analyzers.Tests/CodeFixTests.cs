@@ -40,11 +40,13 @@ public sealed class CodeFixTests
                 using System;
                 sealed class EmaOptionsAttribute(float decay) : Attribute { public float Value { get; } = decay; }
                 [EmaOptions({|EMA0001:1.5f|})] class C { }
+                [Ema.DecaySchedule("mine")] sealed class MineDecay : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
                 """,
             FixedCode = """
                 using System;
                 sealed class EmaOptionsAttribute(float decay) : Attribute { public float Value { get; } = decay; }
                 [EmaOptions(0.9999f)] class C { }
+                [Ema.DecaySchedule("mine")] sealed class MineDecay : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
                 """,
         };
         await test.RunAsync();

@@ -98,6 +98,28 @@ public sealed class DecayValueAnalyzerTests
             [EmaOptions(decay: {|EMA0001:1|})] class B { }
             [EmaOptions(Decay = {|EMA0001:2.0|})] class D { }
             [EmaOptions(0.99, Decay = 0.999, Fallback = 7)] class E { }
+
+            // Attributes count in a project that declares schedules.
+            [Ema.DecaySchedule("mine")] sealed class MineDecay : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            """);
+    }
+
+    [Fact]
+    public async Task An_unrelated_attribute_with_a_decay_reports_nothing_in_a_project_without_schedules()
+    {
+        // The same attribute as above, in a project that only references Ema: "decay" is not an EMA decay here.
+        await Test.RunAsync("""
+            using System;
+            [AttributeUsage(AttributeTargets.Class)]
+            sealed class BackoffAttribute : Attribute
+            {
+                public BackoffAttribute(double decay = 2) => Decay = decay;
+                public double Decay { get; set; } = 1.5;
+            }
+
+            [Backoff(1.5)] class A { }
+            [Backoff(decay: 2, Decay = 3)] class B { }
+            class C { object M() => new Ema.ExpEmaParams({|EMA0001:1.5|}); }
             """);
     }
 
@@ -151,6 +173,24 @@ public sealed class DecayValueAnalyzerTests
             .WithArguments("warmupSteps", "0", "in the interval [1, 1000]", "warmupSteps", "schedule 'warm', App.WarmDecay (TestProject)"));
         test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0005").WithSpan(5, 53, 5, 57)
             .WithArguments("WarmupSteps", "5000", "in the interval [1, 1000]", "warmupSteps", "schedule 'warm', App.WarmDecay (TestProject)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_typed_string_range_is_read_with_the_invariant_culture()
+    {
+        var test = new Test("""
+            using System.ComponentModel.DataAnnotations;
+            using Ema;
+            [DecaySchedule("floor")]
+            public sealed class FloorDecay([Range(typeof(double), "0.5", "1E3")] double floor = 1) : IDecayFunction
+            {
+                public double Compute(double decay, long step, long totalSteps) => decay;
+            }
+            class C { object A() => new FloorDecay(0.25); object Fine() => new FloorDecay(2.5); }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0005").WithSpan(8, 40, 8, 44)
+            .WithArguments("floor", "0.25", "in the interval [0.5, 1000]", "floor", "FloorDecay"));
         await test.RunAsync();
     }
 

@@ -90,6 +90,13 @@ public sealed class JsonConfigAnalyzerTests
     }
 
     [Fact]
+    public async Task Keys_are_case_sensitive_as_FromJson_reads_them()
+    {
+        // Documented limit (EMA0006.md): FromConfiguration would accept "Beta", FromJson would not.
+        await RunJson("""{"ema_params": {"decay_type": "exp", {|EMA0006:"Beta"|}: 15}}""");
+    }
+
+    [Fact]
     public async Task The_range_of_another_schedules_key_does_not_apply()
     {
         await RunJson("""{"ema_params": {"decay_type": "constant", "beta": -1}}""");

@@ -38,9 +38,46 @@ public sealed class ScheduleDeclarationAnalyzerTests
     [InlineData("[DecaySchedule({|EMA0004:\"warm cosine\"|})] public sealed class LinearDecay : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
     [InlineData("[DecaySchedule({|EMA0004:\"\"|})] public sealed class LinearDecay : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
     [InlineData("[DecaySchedule({|EMA0004:null|})] public sealed class LinearDecay : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    // The shapes the generator used to drop silently: the shared check now reports each one.
+    [InlineData("public static class O { [DecaySchedule(\"linear\")] private sealed class {|EMA0004:LinearDecay|} : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; } }")]
+    [InlineData("public class O { [DecaySchedule(\"linear\")] protected sealed class {|EMA0004:LinearDecay|} : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; } }")]
+    [InlineData("public sealed class LinearEmaParams { } [DecaySchedule(\"linear\")] public sealed class {|EMA0004:LinearDecay|} : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class {|EMA0004:LinearEmaParams|} : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed record {|EMA0004:LinearEmaParams|} : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay(double {|EMA0004:decay|}) : IDecayFunction { public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay(string {|EMA0004:decayType|}) : IDecayFunction { public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay(bool {|EMA0004:toJson|}) : IDecayFunction { public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay(int {|EMA0004:linearEmaParams|}) : IDecayFunction { public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay(int warmupSteps, int {|EMA0004:warmup_steps|}) : IDecayFunction { public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay : IDecayFunction { public LinearDecay(ref int {|EMA0004:a|}) { } public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay : IDecayFunction { public LinearDecay(out int {|EMA0004:a|}) { a = 0; } public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay : IDecayFunction { public LinearDecay(params int[] {|EMA0004:a|}) { } public double Compute(double d, long step, long totalSteps) => d; }")]
+    [InlineData("[DecaySchedule(\"linear\")] public sealed class LinearDecay([Range(typeof(double), \"zero\", \"1\")] double {|EMA0004:floor|}) : IDecayFunction { public double Compute(double d, long step, long totalSteps) => d; }")]
     public async Task A_class_that_cannot_be_a_schedule_is_an_error(string declaration)
     {
         await Test.RunAsync(Usings + declaration);
+    }
+
+    [Fact]
+    public async Task Record_schedules_and_typed_string_ranges_are_valid()
+    {
+        await Test.RunAsync(Usings + """
+            [DecaySchedule("warm")]
+            public sealed record WarmDecay([Range(typeof(double), "0.5", "1E3")] double Floor = 1, int WarmupSteps = 10) : IDecayFunction
+            {
+                public double Compute(double decay, long step, long totalSteps) => decay;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_parameter_clash_says_which_parameters_clash()
+    {
+        var test = new Test(Usings + "[DecaySchedule(\"linear\")] public sealed class LinearDecay(int warmupSteps, int warmup_steps) : IDecayFunction { public double Compute(double d, long step, long totalSteps) => d; }");
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0004").WithSpan(2, 80, 2, 92).WithArguments(
+            "LinearDecay",
+            "constructor parameter 'warmup_steps' would become property 'WarmupSteps' and config key 'warmup_steps', like parameter 'warmupSteps': rename one of them"));
+        await test.RunAsync();
     }
 
     [Fact]

@@ -52,4 +52,18 @@ public sealed class ScheduleNameAnalyzerTests
             .WithArguments("exq", " (did you mean 'exp'?)", "constant, exp, threshold, warm", "Ema.Runtime, TestProject"));
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task A_schedule_the_generator_cannot_emit_is_not_a_known_name()
+    {
+        // "hidden" fails the shape check (private nested class): the registry will never know it, so neither does EMA0002.
+        await Test.RunAsync(WithFactory("Factory.Make({|EMA0002:\"hidden\"|}) + Factory.Make(\"shown\")") + """
+
+            static class Outer
+            {
+                [DecaySchedule("hidden")] private sealed class Hidden : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+                [DecaySchedule("shown")] internal sealed class Shown : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            }
+            """);
+    }
 }

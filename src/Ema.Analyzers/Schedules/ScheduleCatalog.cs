@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Ema.Shared;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 
 namespace Ema.Analyzers.Schedules;
@@ -21,6 +22,7 @@ internal sealed class ScheduleCatalog
 
     private readonly Dictionary<string, ImmutableArray<ScheduleInfo>> _byName;
     private readonly Dictionary<string, ScheduleInfo> _byRecord;
+    private readonly HashSet<IAssemblySymbol> _declaringAssemblies;
 
     private ScheduleCatalog(ImmutableArray<ScheduleInfo> schedules)
     {
@@ -36,6 +38,7 @@ internal sealed class ScheduleCatalog
         Names = _byName.Keys.OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
         Keys = CommonKeys.Concat(schedules.SelectMany(s => s.Parameters).Select(p => p.Key))
             .Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToImmutableArray();
+        _declaringAssemblies = new HashSet<IAssemblySymbol>(schedules.Select(s => s.Type.ContainingAssembly), SymbolEqualityComparer.Default);
         Origins = string.Join(", ", schedules.Select(s => s.Type.ContainingAssembly.Name).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -63,36 +66,33 @@ internal sealed class ScheduleCatalog
     public ScheduleInfo? FindByRecord(INamedTypeSymbol record) =>
         _byRecord.TryGetValue(record.ToDisplayString(), out ScheduleInfo? found) ? found : null;
 
+    /// <summary>Whether <paramref name="assembly"/> (this compilation's or a referenced one) declares a valid schedule.</summary>
+    public bool DeclaresSchedules(IAssemblySymbol assembly) => _declaringAssemblies.Contains(assembly);
+
     /// <summary>"constant, exp, threshold".</summary>
     public string DescribeNames() => string.Join(", ", Names);
 
-    /// <summary>Reads one schedule class; null when it has no [DecaySchedule] or its name is not usable.</summary>
+    /// <summary>
+    /// Reads one schedule class; null when it has no [DecaySchedule] or fails the shared shape check (the generator
+    /// does not emit it, so the registry will not know its name; EMA0004 says why).
+    /// </summary>
     public static ScheduleInfo? TryRead(INamedTypeSymbol type, EmaSymbols symbols)
     {
         AttributeData? attribute = symbols.GetScheduleAttribute(type);
-        if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name ||
-            !ScheduleNaming.IsValidName(name))
+        if (attribute is null || ScheduleShape.Check(type, attribute, symbols.DecayFunction).Count > 0 ||
+            ScheduleShape.ReadName(attribute) is not string name || ScheduleShape.SelectConstructor(type) is not IMethodSymbol constructor)
         {
             return null;
         }
 
-        IMethodSymbol? constructor = ScheduleInfo.SelectConstructor(type);
-        ImmutableArray<ScheduleParameter> parameters = constructor is null
-            ? ImmutableArray<ScheduleParameter>.Empty
-            : constructor.Parameters.Select(p => new ScheduleParameter(p.Name, ReadRange(p, symbols))).ToImmutableArray();
+        ImmutableArray<ScheduleParameter> parameters = constructor.Parameters
+            .Select(p => new ScheduleParameter(p.Name, ReadRange(p, symbols))).ToImmutableArray();
         return new ScheduleInfo(name, type, parameters);
     }
 
-    public static ValueRange? ReadRange(ISymbol symbol, EmaSymbols symbols)
-    {
-        if (symbols.RangeAttribute is null)
-        {
-            return null;
-        }
-
-        AttributeData? range = symbol.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, symbols.RangeAttribute));
-        return range is null ? null : ValueRange.FromAttribute(range);
-    }
+    /// <summary>The [Range] of a parameter or property, read as the generator reads it.</summary>
+    public static ValueRange? ReadRange(ISymbol symbol, EmaSymbols symbols) =>
+        symbols.RangeAttribute is not null && RangeReader.Find(symbol) is { } range ? ValueRange.FromAttribute(range) : null;
 
     private static ScheduleCatalog Build(Compilation compilation, EmaSymbols symbols)
     {

@@ -35,13 +35,6 @@ internal sealed class ScheduleInfo
     /// <summary>Finds a parameter by its C# name, matching both the constructor parameter and the record's property.</summary>
     public ScheduleParameter? FindByMemberName(string name) =>
         Parameters.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The generator uses the public constructor with the most parameters.</summary>
-    public static IMethodSymbol? SelectConstructor(INamedTypeSymbol type) =>
-        type.InstanceConstructors
-            .Where(c => c.DeclaredAccessibility == Accessibility.Public)
-            .OrderByDescending(c => c.Parameters.Length)
-            .FirstOrDefault();
 }
 
 /// <summary>One constructor parameter of a schedule: a config key and perhaps a declared range.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 
 namespace Ema.Analyzers.Schedules;
@@ -55,49 +56,11 @@ internal sealed class ValueRange
         return "in the interval " + (MinimumIsExclusive ? "(" : "[") + Format(Minimum) + ", " + Format(Maximum) + (MaximumIsExclusive ? ")" : "]");
     }
 
-    /// <summary>Reads <c>[Range(min, max, MinimumIsExclusive = ..., MaximumIsExclusive = ...)]</c>; null when it cannot be read.</summary>
-    public static ValueRange? FromAttribute(AttributeData attribute)
-    {
-        ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
-        double? minimum;
-        double? maximum;
-        if (arguments.Length == 2)
-        {
-            minimum = ToDouble(arguments[0].Value);
-            maximum = ToDouble(arguments[1].Value);
-        }
-        else if (arguments.Length == 3)
-        {
-            // [Range(typeof(T), "min", "max")]: the bounds are strings parsed with the invariant culture.
-            minimum = ParseInvariant(arguments[1].Value as string);
-            maximum = ParseInvariant(arguments[2].Value as string);
-        }
-        else
-        {
-            return null;
-        }
-
-        if (minimum is null || maximum is null)
-        {
-            return null;
-        }
-
-        bool minimumIsExclusive = false;
-        bool maximumIsExclusive = false;
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-        {
-            if (named.Key == "MinimumIsExclusive" && named.Value.Value is bool minExclusive)
-            {
-                minimumIsExclusive = minExclusive;
-            }
-            else if (named.Key == "MaximumIsExclusive" && named.Value.Value is bool maxExclusive)
-            {
-                maximumIsExclusive = maxExclusive;
-            }
-        }
-
-        return new ValueRange(minimum.Value, maximum.Value, minimumIsExclusive, maximumIsExclusive);
-    }
+    /// <summary>Reads a [Range] with the reader the generator uses; null when its bounds are not numbers (EMA0004 says so).</summary>
+    public static ValueRange? FromAttribute(AttributeData attribute) =>
+        RangeReader.Read(attribute) is { } range
+            ? new ValueRange(range.Minimum, range.Maximum, range.MinimumIsExclusive, range.MaximumIsExclusive)
+            : null;
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
@@ -117,9 +80,6 @@ internal sealed class ValueRange
         decimal m => (double)m,
         _ => null,
     };
-
-    private static double? ParseInvariant(string? text) =>
-        text is not null && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : null;
 
     private static bool IsExtreme(double value) =>
         double.IsInfinity(value) || value == double.MaxValue || value == double.MinValue ||
