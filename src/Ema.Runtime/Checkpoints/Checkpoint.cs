@@ -65,12 +65,13 @@ public static class Checkpoint
             }
         }
 
-        if (optimizer is not null)
+        byte[]? optimizerState = optimizer is null ? null : OptimizerStateBlob.Save(optimizer);
+        if (optimizerState is not null)
         {
-            tensors.Add(new(OptimizerKey, tensor(OptimizerStateBlob.Save(optimizer), ScalarType.Byte)));
+            tensors.Add(new(OptimizerKey, tensor(optimizerState, ScalarType.Byte)));
         }
 
-        Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizer is not null);
+        Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizerState);
         AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata), beforeRename);
     }
 
@@ -142,18 +143,23 @@ public static class Checkpoint
             }
 
             optimizerState = blob.data<byte>().ToArray();
+            CheckpointMetadata.VerifyOptimizerState(content, optimizerState);
         }
 
         // The optimizer goes first: it is the only part whose fit cannot be checked beforehand, and if it
         // does not fit, the model and the EMA are still untouched.
         if (optimizer is not null)
         {
+            // TorchSharp loads the state piece by piece into the live optimizer: on failure, put the previous
+            // state back so that the optimizer, like the model and the EMA, is left as it was.
+            byte[] previous = OptimizerStateBlob.Save(optimizer);
             try
             {
                 OptimizerStateBlob.Load(optimizer, optimizerState!);
             }
             catch (Exception e) when (e is not CheckpointException)
             {
+                OptimizerStateBlob.Load(optimizer, previous);
                 throw new CheckpointException(path, $"the optimizer state does not fit this optimizer: {e.Message}", OptimizerKey, e);
             }
         }
