@@ -35,6 +35,7 @@ public static class Checkpoint
     /// <param name="globalStep">Training batches done.</param>
     /// <param name="bestMetric">The best watched validation metric so far, or null.</param>
     /// <exception cref="InvalidOperationException">The EMA weights are swapped into the model (inside <see cref="ModelEma.UseEmaWeights"/>): <c>net</c> would hold the EMA.</exception>
+    /// <exception cref="CheckpointException">The file cannot be written (read-only or unusable directory, disk full, ...); the previous file is unchanged.</exception>
     public static void Save(string path, nn.Module model, ModelEma? ema = null, optim.Optimizer? optimizer = null,
         int epoch = 0, long globalStep = 0, double? bestMetric = null) =>
         Save(path, model, ema, optimizer, epoch, globalStep, bestMetric, beforeRename: null);
@@ -72,7 +73,16 @@ public static class Checkpoint
         }
 
         Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizerState);
-        AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata), beforeRename);
+        try
+        {
+            AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata), beforeRename);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system's message names the temporary file; the caller needs the checkpoint's path and to
+            // know that the previous checkpoint survived.
+            throw new CheckpointException(path, $"cannot write the checkpoint: {e.Message} The previous checkpoint at this path, if any, is unchanged.", innerException: e);
+        }
     }
 
     /// <summary>
