@@ -35,6 +35,11 @@ internal sealed class SafetensorsMutator(byte[] valid)
 
     private byte[] MutateOnce(Random random, byte[] bytes, List<string> done)
     {
+        if (bytes.Length == 0)
+        {
+            return bytes; // an earlier mutation truncated everything: nothing left to edit
+        }
+
         switch (random.Next(9))
         {
             case 0:
@@ -90,11 +95,6 @@ internal sealed class SafetensorsMutator(byte[] valid)
 
             case 5:
             {
-                if (bytes.Length == 0)
-                {
-                    return bytes;
-                }
-
                 int at = random.Next(bytes.Length);
                 int length = Math.Min(random.Next(1, 17), bytes.Length - at);
                 done.Add($"delete {length} bytes at {at}");
