@@ -20,6 +20,10 @@ public sealed class SoakTests(ITestOutputHelper output)
 
     private const int WarmUp = 10_000;
 
+    private const int Samples = 3;
+
+    private const int SampleSpacing = 1_000;
+
     [Fact]
     public void A_hundred_thousand_updates_keep_the_tensor_count_and_do_not_grow_memory()
     {
@@ -30,17 +34,19 @@ public sealed class SoakTests(ITestOutputHelper output)
 
         // Warm-up: first-call costs are not growth. The runtime recompiles hot methods in the background (tiered
         // JIT) a moment after they get hot, and the native allocator grows its pools: give both time to settle.
-        Run(model, ema, 1, WarmUp, updates + WarmUp);
+        long total = updates + (2 * WarmUp) + (2 * Samples * SampleSpacing);
+        int step = 1;
+        Run(model, ema, ref step, WarmUp, total);
         Thread.Sleep(500);
-        Run(model, ema, WarmUp + 1, WarmUp, updates + WarmUp);
+        Run(model, ema, ref step, WarmUp, total);
         Settle(); // the first measurement allocates (Process's caches): measure from the second
-        (long tensors, long managed, long native, long workingSet) before = Settle();
+        (long tensors, long managed, long native, long workingSet) before = Measure(model, ema, ref step, total);
         var clock = Stopwatch.StartNew();
 
-        Run(model, ema, (2 * WarmUp) + 1, updates, updates + (2 * WarmUp));
+        Run(model, ema, ref step, updates, total);
 
         clock.Stop();
-        (long tensors, long managed, long native, long workingSet) after = Settle();
+        (long tensors, long managed, long native, long workingSet) after = Measure(model, ema, ref step, total);
         double managedGrowth = (double)(after.managed - before.managed) / before.managed;
         double workingSetGrowth = (double)(after.workingSet - before.workingSet) / before.workingSet;
         double nativeGrowth = (double)(after.native - before.native) / before.native;
@@ -50,7 +56,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             $"native heap in use {before.native} -> {after.native} B ({nativeGrowth:P2}); " +
             $"anonymous working set {before.workingSet} -> {after.workingSet} B ({workingSetGrowth:P2})"));
 
-        Assert.Equal(updates + (2 * WarmUp), ema.Step);
+        Assert.Equal(total, ema.Step);
         Assert.Equal(0, ema.SkippedUpdates);
         Assert.All(ModuleValues.Get(ema.EmaWeights["linear.weight"]), v => Assert.True(float.IsFinite(v)));
         Assert.Equal(before.tensors, after.tensors);
@@ -59,26 +65,51 @@ public sealed class SoakTests(ITestOutputHelper output)
         // update (24 bytes or more) still fails it twenty-fold.
         long managedBound = Math.Max(before.managed / 100, updates);
         Assert.True(after.managed - before.managed < managedBound, $"GC heap grew {managedGrowth:P2} ({after.managed - before.managed} B, bound {managedBound} B)");
-        Assert.True(nativeGrowth < 0.01, $"native heap in use grew {nativeGrowth:P2}");
+        // Something outside the EMA moves the native heap by several MB either way in the full suite, whatever the
+        // run's length (seen: +8.9%, +2.8%, -5.1%, and -9.4% over 2,000,000 updates; alone it stays within 0.3%).
+        // So this bound only catches gross native leaks: 1% plus 16 MB, i.e. 160 bytes per update at 100,000 and
+        // 8 at 2,000,000. Leaked tensors are caught exactly by the count above.
+        long nativeBound = (before.native / 100) + (16L << 20);
+        Assert.True(after.native - before.native < nativeBound, $"native heap in use grew {nativeGrowth:P2} ({after.native - before.native} B, bound {nativeBound} B)");
 
         // The anonymous working set is printed, not asserted: page-level noise moves it by -6% to +2% in runs of
         // 100,000 to 2,000,000 updates with no growth in the heaps above.
     }
 
-    /// <summary>Updates with the model moving a little each step, and a validation swap once per epoch.</summary>
-    private static void Run(LinearBatchNorm model, ModelEma ema, int first, int count, long totalSteps)
+    /// <summary>
+    /// The smallest of a few measurements taken <see cref="SampleSpacing"/> updates apart. Something transient (a
+    /// background JIT compile, the runner's own work) inflates one sample and not the smallest; a leak raises
+    /// every sample, so it still shows in full.
+    /// </summary>
+    private static (long Tensors, long Managed, long Native, long WorkingSet) Measure(LinearBatchNorm model, ModelEma ema, ref int step, long total)
     {
+        var samples = new List<(long Tensors, long Managed, long Native, long WorkingSet)>();
+        for (int i = 0; i < Samples; i++)
+        {
+            Run(model, ema, ref step, SampleSpacing, total);
+            samples.Add(Settle());
+        }
+
+        Assert.All(samples, s => Assert.Equal(samples[0].Tensors, s.Tensors)); // the count is exact, not noisy
+        return (samples[0].Tensors, samples.Min(s => s.Managed), samples.Min(s => s.Native), samples.Min(s => s.WorkingSet));
+    }
+
+    /// <summary>Updates with the model moving a little each step, and a validation swap once per epoch.</summary>
+    private static void Run(LinearBatchNorm model, ModelEma ema, ref int step, int count, long totalSteps)
+    {
+        int first = step;
+        step += count;
         Tensor weight = model.state_dict()["linear.weight"];
         using Scalar nudge = 1e-6f.ToScalar();
-        for (int step = first; step < first + count; step++)
+        for (int current = first; current < first + count; current++)
         {
             using (no_grad())
             {
                 weight.add_(nudge); // in place: returns weight itself, never dispose it
             }
 
-            ema.Update(step, totalSteps);
-            if (step % UpdatesPerEpoch == 0)
+            ema.Update(current, totalSteps);
+            if (current % UpdatesPerEpoch == 0)
             {
                 using (ema.UseEmaWeights())
                 {
