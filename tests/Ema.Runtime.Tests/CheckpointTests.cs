@@ -184,7 +184,7 @@ public sealed class CheckpointTests
         }
 
         string? temporary = null;
-        var error = Assert.Throws<IOException>(() => Checkpoint.Save(path, model, null, null, 2, 0, null, beforeRename: t =>
+        var error = Assert.Throws<CheckpointException>(() => Checkpoint.Save(path, model, null, null, 2, 0, null, beforeRename: t =>
         {
             temporary = t;
             Assert.True(File.Exists(t));
@@ -192,7 +192,8 @@ public sealed class CheckpointTests
             throw new IOException("disk unplugged");
         }));
 
-        Assert.Equal("disk unplugged", error.Message);
+        Assert.Equal("disk unplugged", Assert.IsType<IOException>(error.InnerException).Message);
+        Assert.Equal(path, error.FilePath);
         Assert.False(File.Exists(temporary));
         Assert.Equal(new[] { Checkpoint.LatestFileName }, Directory.GetFiles(dir.Path).Select(Path.GetFileName));
         Assert.Equal(1, Checkpoint.ReadInfo(path).Epoch);

@@ -35,6 +35,7 @@ public static class Checkpoint
     /// <param name="globalStep">Training batches done.</param>
     /// <param name="bestMetric">The best watched validation metric so far, or null.</param>
     /// <exception cref="InvalidOperationException">The EMA weights are swapped into the model (inside <see cref="ModelEma.UseEmaWeights"/>): <c>net</c> would hold the EMA.</exception>
+    /// <exception cref="CheckpointException">The file cannot be written (read-only or unusable directory, disk full, ...); the previous file is unchanged.</exception>
     public static void Save(string path, nn.Module model, ModelEma? ema = null, optim.Optimizer? optimizer = null,
         int epoch = 0, long globalStep = 0, double? bestMetric = null) =>
         Save(path, model, ema, optimizer, epoch, globalStep, bestMetric, beforeRename: null);
@@ -65,13 +66,23 @@ public static class Checkpoint
             }
         }
 
-        if (optimizer is not null)
+        byte[]? optimizerState = optimizer is null ? null : OptimizerStateBlob.Save(optimizer);
+        if (optimizerState is not null)
         {
-            tensors.Add(new(OptimizerKey, tensor(OptimizerStateBlob.Save(optimizer), ScalarType.Byte)));
+            tensors.Add(new(OptimizerKey, tensor(optimizerState, ScalarType.Byte)));
         }
 
-        Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizer is not null);
-        AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata), beforeRename);
+        Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizerState);
+        try
+        {
+            AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata), beforeRename);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system's message names the temporary file; the caller needs the checkpoint's path and to
+            // know that the previous checkpoint survived.
+            throw new CheckpointException(path, $"cannot write the checkpoint: {e.Message} The previous checkpoint at this path, if any, is unchanged.", innerException: e);
+        }
     }
 
     /// <summary>
@@ -142,18 +153,23 @@ public static class Checkpoint
             }
 
             optimizerState = blob.data<byte>().ToArray();
+            CheckpointMetadata.VerifyOptimizerState(content, optimizerState);
         }
 
         // The optimizer goes first: it is the only part whose fit cannot be checked beforehand, and if it
         // does not fit, the model and the EMA are still untouched.
         if (optimizer is not null)
         {
+            // TorchSharp loads the state piece by piece into the live optimizer: on failure, put the previous
+            // state back so that the optimizer, like the model and the EMA, is left as it was.
+            byte[] previous = OptimizerStateBlob.Save(optimizer);
             try
             {
                 OptimizerStateBlob.Load(optimizer, optimizerState!);
             }
             catch (Exception e) when (e is not CheckpointException)
             {
+                OptimizerStateBlob.Load(optimizer, previous);
                 throw new CheckpointException(path, $"the optimizer state does not fit this optimizer: {e.Message}", OptimizerKey, e);
             }
         }

@@ -15,8 +15,9 @@ internal static class CheckpointMetadata
     public const string EmaStepKey = "ema_step";
     public const string EmaParamsKey = "ema_params";
     public const string OptimizerFormatKey = "optimizer_format";
+    public const string OptimizerSha256Key = "optimizer_sha256";
 
-    public static Dictionary<string, string> Build(int epoch, long globalStep, double? bestMetric, ModelEma? ema, bool hasOptimizer)
+    public static Dictionary<string, string> Build(int epoch, long globalStep, double? bestMetric, ModelEma? ema, byte[]? optimizerState)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -41,9 +42,10 @@ internal static class CheckpointMetadata
             }
         }
 
-        if (hasOptimizer)
+        if (optimizerState is not null)
         {
             metadata[OptimizerFormatKey] = OptimizerStateBlob.Format;
+            metadata[OptimizerSha256Key] = Sha256(optimizerState);
         }
 
         return metadata;
@@ -66,13 +68,28 @@ internal static class CheckpointMetadata
         }
     }
 
+    /// <summary>
+    /// The optimizer state is TorchSharp's own length-prefixed format, parsed into the live optimizer: a flipped bit
+    /// there could ask for a huge tensor or half-load it. Its SHA-256, written beside it, refuses such a blob before
+    /// it is parsed. Files without the key (written before it existed) are loaded unchecked.
+    /// </summary>
+    public static void VerifyOptimizerState(SafetensorsContent content, byte[] state)
+    {
+        if (content.Metadata.TryGetValue(OptimizerSha256Key, out string? expected) && !string.Equals(expected, Sha256(state), StringComparison.Ordinal))
+        {
+            throw new CheckpointException(content.Path, $"the optimizer state does not match its SHA-256 in __metadata__ '{OptimizerSha256Key}': the file is corrupted.", Checkpoint.OptimizerKey);
+        }
+    }
+
+    private static string Sha256(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
+
     public static CheckpointInfo Parse(SafetensorsContent content)
     {
         IReadOnlyDictionary<string, string> metadata = content.Metadata;
         bool hasEma = content.Tensors.Keys.Any(k => k.StartsWith(Checkpoint.EmaNetPrefix, StringComparison.Ordinal));
         return new CheckpointInfo
         {
-            Epoch = (int)ParseLong(content, EpochKey, 0),
+            Epoch = (int)ParseLong(content, EpochKey, 0, int.MaxValue),
             GlobalStep = ParseLong(content, GlobalStepKey, 0),
             BestMetric = metadata.TryGetValue(BestMetricKey, out string? best) ? ParseDouble(content, BestMetricKey, best) : null,
             HasEma = hasEma,
@@ -81,16 +98,17 @@ internal static class CheckpointMetadata
         };
     }
 
-    private static long ParseLong(SafetensorsContent content, string key, long fallback)
+    private static long ParseLong(SafetensorsContent content, string key, long fallback, long max = long.MaxValue)
     {
         if (!content.Metadata.TryGetValue(key, out string? text))
         {
             return fallback;
         }
 
-        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value >= 0
+        // The upper bound keeps the epoch from wrapping when it is narrowed to int.
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value >= 0 && value <= max
             ? value
-            : throw new CheckpointException(content.Path, $"__metadata__ '{key}' = '{text}' is not a non-negative integer.");
+            : throw new CheckpointException(content.Path, string.Create(CultureInfo.InvariantCulture, $"__metadata__ '{key}' = '{text}' is not an integer from 0 to {max}."));
     }
 
     private static double ParseDouble(SafetensorsContent content, string key, string text) =>

@@ -86,9 +86,17 @@ internal static class SafetensorsReader
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {
+        // JsonDocument checks UTF-8 only when a string is decoded, and then throws InvalidOperationException from
+        // wherever that happens: check it here once, so a flipped bit in a name is a CheckpointException.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new CheckpointException(path, "the header is not valid UTF-8 (corrupted or not a safetensors file).");
+        }
+
         JsonDocument document;
         try
         {
+            // The default depth limit (64) also bounds the recursion on a hostile header.
             document = JsonDocument.Parse(header);
         }
         catch (JsonException e)
@@ -105,8 +113,15 @@ internal static class SafetensorsReader
 
             var entries = new List<Entry>();
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (JsonProperty property in document.RootElement.EnumerateObject())
             {
+                // JSON objects may repeat a name and JsonDocument keeps both: which one wins is undefined, so refuse.
+                if (!names.Add(property.Name))
+                {
+                    throw new CheckpointException(path, "the header names this entry twice.", property.Name);
+                }
+
                 if (property.Name == "__metadata__")
                 {
                     ReadMetadata(path, property.Value, metadata);
@@ -135,7 +150,10 @@ internal static class SafetensorsReader
                 throw new CheckpointException(path, $"__metadata__ value '{item.Name}' is not a string.");
             }
 
-            metadata[item.Name] = item.Value.GetString()!;
+            if (!metadata.TryAdd(item.Name, item.Value.GetString()!))
+            {
+                throw new CheckpointException(path, $"__metadata__ names '{item.Name}' twice.");
+            }
         }
     }
 

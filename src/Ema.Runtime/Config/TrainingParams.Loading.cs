@@ -7,6 +7,8 @@ namespace Ema;
 
 public sealed partial record TrainingParams
 {
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>
     /// Reads training parameters from SuperGradients-shaped JSON. Absent keys keep their defaults; <c>{}</c> is
     /// valid. Strict JSON: comments and trailing commas are errors.
@@ -40,7 +42,13 @@ public sealed partial record TrainingParams
         string json;
         try
         {
-            json = File.ReadAllText(path, Encoding.UTF8);
+            // A byte order mark is detected and skipped; invalid UTF-8 is an error rather than U+FFFD characters
+            // that would turn into a confusing "unknown key" further on.
+            json = File.ReadAllText(path, s_strictUtf8);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new EmaConfigException($"{path}: the training params file is not valid UTF-8 text: {e.Message}", innerException: e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
