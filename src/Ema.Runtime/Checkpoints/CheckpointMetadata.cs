@@ -38,7 +38,9 @@ internal static class CheckpointMetadata
             metadata[EmaStepKey] = ema.Step.ToString(CultureInfo.InvariantCulture);
             foreach ((string key, string value) in EmaParamsMetadata(ema.Parameters))
             {
-                metadata[key] = value;
+                // A schedule parameter named like one of the checkpoint's own keys (epoch, ema_step...) must not
+                // overwrite it; its value is still in the ema_params JSON.
+                metadata.TryAdd(key, value);
             }
         }
 
