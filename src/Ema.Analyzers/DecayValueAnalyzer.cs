@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Ema.Analyzers.Schedules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -46,11 +47,17 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
         private readonly EmaSymbols _symbols;
         private readonly Compilation _compilation;
 
+        // Reading [Range] decodes the member's attributes; the same few parameters and properties are met at every
+        // construction site, so each is read once per compilation.
+        private readonly ConcurrentDictionary<ISymbol, ValueRange?> _ranges = new(SymbolEqualityComparer.Default);
+
         public Checker(EmaSymbols symbols, Compilation compilation)
         {
             _symbols = symbols;
             _compilation = compilation;
         }
+
+        private ValueRange? ReadRange(ISymbol member) => _ranges.GetOrAdd(member, m => ScheduleCatalog.ReadRange(m, _symbols));
 
         public void AnalyzeArgument(OperationAnalysisContext context)
         {
@@ -75,7 +82,7 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
             {
                 CheckRecordMember(context, type, parameter.Name, parameter, argument.Value);
             }
-            else if (_symbols.IsDecayFunction(type) && ScheduleCatalog.ReadRange(parameter, _symbols) is { } range)
+            else if (_symbols.IsDecayFunction(type) && ReadRange(parameter) is { } range)
             {
                 CheckParameter(context, argument.Value, range, parameter.Name, parameter.Name, type.ToDisplayString());
             }
@@ -141,7 +148,7 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
 
             ScheduleInfo? schedule = ScheduleCatalog.For(_compilation, _symbols).FindByRecord(record);
             ScheduleParameter? parameter = schedule?.FindByMemberName(memberName);
-            ValueRange? range = ScheduleCatalog.ReadRange(member, _symbols) ?? parameter?.Range;
+            ValueRange? range = ReadRange(member) ?? parameter?.Range;
             if (range is not null)
             {
                 string origin = schedule is null ? record.ToDisplayString() : "schedule '" + schedule.Name + "', " + schedule.Origin;

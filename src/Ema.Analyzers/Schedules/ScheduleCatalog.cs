@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Ema.Shared;
 using Ema.Shared.Roslyn;
@@ -23,6 +24,10 @@ internal sealed class ScheduleCatalog
     private readonly Dictionary<string, ImmutableArray<ScheduleInfo>> _byName;
     private readonly Dictionary<string, ScheduleInfo> _byRecord;
     private readonly HashSet<IAssemblySymbol> _declaringAssemblies;
+
+    // FindByRecord runs for every constant argument of every EmaParams construction (5,000 in the compile-cost
+    // project) and its key is a display string: computed once per record type instead of once per call.
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ScheduleInfo?> _recordCache = new(SymbolEqualityComparer.Default);
 
     private ScheduleCatalog(ImmutableArray<ScheduleInfo> schedules)
     {
@@ -64,7 +69,7 @@ internal sealed class ScheduleCatalog
 
     /// <summary>The schedule whose generated record is <paramref name="record"/>.</summary>
     public ScheduleInfo? FindByRecord(INamedTypeSymbol record) =>
-        _byRecord.TryGetValue(record.ToDisplayString(), out ScheduleInfo? found) ? found : null;
+        _recordCache.GetOrAdd(record, r => _byRecord.TryGetValue(r.ToDisplayString(), out ScheduleInfo? found) ? found : null);
 
     /// <summary>Whether <paramref name="assembly"/> (this compilation's or a referenced one) declares a valid schedule.</summary>
     public bool DeclaresSchedules(IAssemblySymbol assembly) => _declaringAssemblies.Contains(assembly);
@@ -113,10 +118,28 @@ internal sealed class ScheduleCatalog
     /// Only providers are searched, so that a project with many references pays for the few that declare
     /// schedules. Ema.Runtime counts as one even before its generated provider attribute exists.
     /// </summary>
-    private static bool IsScheduleProvider(IAssemblySymbol assembly, EmaSymbols symbols) =>
-        SymbolEqualityComparer.Default.Equals(assembly, symbols.EmaParams.ContainingAssembly) ||
-        (symbols.ProviderAttribute is not null &&
-         assembly.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, symbols.ProviderAttribute)));
+    /// <remarks>
+    /// An assembly can carry the provider attribute only if it references the assembly that declares it, so the
+    /// metadata's reference list (cheap to read) rules out the framework before GetAttributes, which decodes
+    /// every assembly-level attribute and binds their types: that was most of this analyzer's time in a cold
+    /// csc with ~170 references. The generator's registry search (Parser.ParseAssembly) filters the same way.
+    /// </remarks>
+    private static bool IsScheduleProvider(IAssemblySymbol assembly, EmaSymbols symbols)
+    {
+        if (SymbolEqualityComparer.Default.Equals(assembly, symbols.EmaParams.ContainingAssembly))
+        {
+            return true;
+        }
+
+        if (symbols.ProviderAttribute is not { } provider)
+        {
+            return false;
+        }
+
+        string providerAssembly = provider.ContainingAssembly.Name;
+        return assembly.Modules.Any(m => m.ReferencedAssemblies.Any(r => r.Name == providerAssembly)) &&
+            assembly.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, provider));
+    }
 
     private static void Collect(INamespaceSymbol ns, EmaSymbols symbols, ImmutableArray<ScheduleInfo>.Builder schedules)
     {

@@ -36,8 +36,12 @@ internal static class RangeReader
     public const string RangeAttributeName = "System.ComponentModel.DataAnnotations.RangeAttribute";
 
     /// <summary>The <c>[Range]</c> on <paramref name="symbol"/>, if any (the attribute allows only one).</summary>
+    /// <remarks>
+    /// The simple name is compared first: ToDisplayString allocates, and this runs for every attribute of every
+    /// argument's parameter the analyzer looks at. The full-name comparison that decides is unchanged.
+    /// </remarks>
     public static AttributeData? Find(ISymbol symbol) =>
-        symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == RangeAttributeName);
+        symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass is { Name: "RangeAttribute" } attributeClass && attributeClass.ToDisplayString() == RangeAttributeName);
 
     /// <summary>
     /// Reads <c>[Range(double, double)]</c>, <c>[Range(int, int)]</c> and <c>[Range(typeof(T), "min", "max")]</c>, the
