@@ -9,7 +9,7 @@ namespace Ema;
 /// YAML/JSON, and a lenient parser would let a stray comma or comment hide a mistake). Errors name the position and,
 /// where the parser stopped inside a value, the key whose value it was.
 /// </summary>
-internal static partial class ConfigJson
+internal static class ConfigJson
 {
     /// <summary>Configs are a few levels deep; the limit turns a hostile or broken file into an error, not a deep recursion.</summary>
     internal const int MaxDepth = 64;
@@ -98,7 +98,7 @@ internal static partial class ConfigJson
             return null;
         }
 
-        Match match = KeyBeforeValue().Match(split.Before);
+        Match match = s_keyBeforeValue.Match(split.Before);
         return match.Success ? match.Groups[1].Value : null;
     }
 
@@ -110,6 +110,7 @@ internal static partial class ConfigJson
             || split.After.StartsWith("+Infinity", StringComparison.Ordinal)
             || (split.Before.EndsWith('-') && split.After.StartsWith("Infinity", StringComparison.Ordinal)));
 
-    [GeneratedRegex("""\"((?:[^"\\]|\\.)*)\"\s*:\s*-?$""")]
-    private static partial Regex KeyBeforeValue();
+    // Only used to word an error message, so a plain (interpreted) Regex is enough: it keeps this assembly free of
+    // BCL source generators, which the generator tests' compilation of this source does not run.
+    private static readonly Regex s_keyBeforeValue = new("""\"((?:[^"\\]|\\.)*)\"\s*:\s*-?$""", RegexOptions.CultureInvariant);
 }
