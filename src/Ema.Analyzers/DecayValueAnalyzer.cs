@@ -13,7 +13,7 @@ namespace Ema.Analyzers;
 /// <see cref="IOperation.ConstantValue"/> the compiler has already folded.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
+public sealed class DecayValueAnalyzer : EmaAnalyzer
 {
     private const string DecayParameterName = "decay";
     private const string DecayPropertyName = "Decay";
@@ -23,23 +23,12 @@ public sealed class DecayValueAnalyzer : DiagnosticAnalyzer
         ImmutableArray.Create(DiagnosticDescriptors.DecayOutOfRange, DiagnosticDescriptors.ParameterOutOfRange);
 
     /// <inheritdoc/>
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, EmaSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            EmaSymbols? symbols = EmaSymbols.TryCreate(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            var checker = new Checker(symbols, start.Compilation);
-            start.RegisterOperationAction(c => checker.AnalyzeArgument(c), OperationKind.Argument);
-            start.RegisterOperationAction(c => checker.AnalyzeAssignment(c), OperationKind.SimpleAssignment);
-            start.RegisterOperationAction(c => checker.AnalyzePropertyInitializer(c), OperationKind.PropertyInitializer);
-        });
+        var checker = new Checker(symbols, start.Compilation);
+        start.RegisterOperationAction(c => checker.AnalyzeArgument(c), OperationKind.Argument);
+        start.RegisterOperationAction(c => checker.AnalyzeAssignment(c), OperationKind.SimpleAssignment);
+        start.RegisterOperationAction(c => checker.AnalyzePropertyInitializer(c), OperationKind.PropertyInitializer);
     }
 
     private sealed class Checker

@@ -16,7 +16,7 @@ namespace Ema.Analyzers;
 /// (appsettings.json, data) are never touched.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class JsonConfigAnalyzer : DiagnosticAnalyzer
+public sealed class JsonConfigAnalyzer : EmaAnalyzer
 {
     private const string EmaParamsKey = "ema_params";
     private const string DecayKey = "decay";
@@ -30,21 +30,10 @@ public sealed class JsonConfigAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.UnknownKey);
 
     /// <inheritdoc/>
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, EmaSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            EmaSymbols? symbols = EmaSymbols.TryCreate(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            Compilation compilation = start.Compilation;
-            start.RegisterAdditionalFileAction(c => AnalyzeFile(c, symbols, compilation));
-        });
+        Compilation compilation = start.Compilation;
+        start.RegisterAdditionalFileAction(c => AnalyzeFile(c, symbols, compilation));
     }
 
     /// <summary>The ema_params-shaped objects of a config file, in document order.</summary>

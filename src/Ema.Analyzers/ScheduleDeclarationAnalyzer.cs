@@ -12,28 +12,17 @@ namespace Ema.Analyzers;
 /// another schedule (in this project or a referenced provider assembly) already has.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ScheduleDeclarationAnalyzer : DiagnosticAnalyzer
+public sealed class ScheduleDeclarationAnalyzer : EmaAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.DuplicateSchedule, DiagnosticDescriptors.InvalidSchedule);
 
     /// <inheritdoc/>
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, EmaSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            EmaSymbols? symbols = EmaSymbols.TryCreate(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            Compilation compilation = start.Compilation;
-            start.RegisterSymbolAction(c => Analyze(c, symbols, compilation), SymbolKind.NamedType);
-        });
+        Compilation compilation = start.Compilation;
+        start.RegisterSymbolAction(c => Analyze(c, symbols, compilation), SymbolKind.NamedType);
     }
 
     private static void Analyze(SymbolAnalysisContext context, EmaSymbols symbols, Compilation compilation)

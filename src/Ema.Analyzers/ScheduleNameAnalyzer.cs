@@ -12,28 +12,17 @@ namespace Ema.Analyzers;
 /// opt in by naming), or is the <c>name</c> parameter of an <c>Ema.DecaySchedules</c> method.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ScheduleNameAnalyzer : DiagnosticAnalyzer
+public sealed class ScheduleNameAnalyzer : EmaAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.UnknownSchedule);
 
     /// <inheritdoc/>
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, EmaSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            EmaSymbols? symbols = EmaSymbols.TryCreate(start.Compilation);
-            if (symbols is null)
-            {
-                return;
-            }
-
-            Compilation compilation = start.Compilation;
-            start.RegisterOperationAction(c => Analyze(c, symbols, compilation), OperationKind.Argument);
-        });
+        Compilation compilation = start.Compilation;
+        start.RegisterOperationAction(c => Analyze(c, symbols, compilation), OperationKind.Argument);
     }
 
     internal static bool TakesScheduleName(IParameterSymbol parameter, EmaSymbols symbols) =>
