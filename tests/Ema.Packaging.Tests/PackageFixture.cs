@@ -110,7 +110,7 @@ public sealed class PackageFixture : IDisposable
         File.WriteAllText(Path.Combine(Consumers, "Directory.Packages.props"), "<Project />");
     }
 
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
