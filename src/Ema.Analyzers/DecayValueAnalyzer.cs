@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Ema.Analyzers.Schedules;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -38,7 +39,7 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
 
         // Reading [Range] decodes the member's attributes; the same few parameters and properties are met at every
         // construction site, so each is read once per compilation.
-        private readonly ConcurrentDictionary<ISymbol, ValueRange?> _ranges = new(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, RangeData?> _ranges = new(SymbolEqualityComparer.Default);
 
         public Checker(EmaSymbols symbols, Compilation compilation)
         {
@@ -46,7 +47,7 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
             _compilation = compilation;
         }
 
-        private ValueRange? ReadRange(ISymbol member) => _ranges.GetOrAdd(member, m => ScheduleCatalog.ReadRange(m, _symbols));
+        private RangeData? ReadRange(ISymbol member) => _ranges.GetOrAdd(member, m => ScheduleCatalog.ReadRange(m, _symbols));
 
         public void AnalyzeArgument(OperationAnalysisContext context)
         {
@@ -137,7 +138,7 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
 
             ScheduleInfo? schedule = ScheduleCatalog.For(_compilation, _symbols).FindByRecord(record);
             ScheduleParameter? parameter = schedule?.FindByMemberName(memberName);
-            ValueRange? range = ReadRange(member) ?? parameter?.Range;
+            RangeData? range = ReadRange(member) ?? parameter?.Range;
             if (range is not null)
             {
                 string origin = schedule is null ? record.ToDisplayString() : "schedule '" + schedule.Name + "', " + schedule.Origin;
@@ -158,11 +159,11 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
                 DiagnosticDescriptors.DecayOutOfRange,
                 value.Syntax.GetLocation(),
                 ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ReplacementProperty, replacement),
-                ValueRange.Format(decay),
+                RangeData.Format(decay),
                 "Ema.EmaParams.Decay"));
         }
 
-        private static void CheckParameter(OperationAnalysisContext context, IOperation value, ValueRange range, string name, string declaredOn, string origin)
+        private static void CheckParameter(OperationAnalysisContext context, IOperation value, RangeData range, string name, string declaredOn, string origin)
         {
             if (ValueRange.ToDouble(value.ConstantValue.HasValue ? value.ConstantValue.Value : null) is not double number || range.Contains(number))
             {
@@ -173,7 +174,7 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
                 DiagnosticDescriptors.ParameterOutOfRange,
                 value.Syntax.GetLocation(),
                 name,
-                ValueRange.Format(number),
+                RangeData.Format(number),
                 range.Describe(),
                 declaredOn,
                 origin));

@@ -96,8 +96,8 @@ internal sealed class ScheduleCatalog
     }
 
     /// <summary>The [Range] of a parameter or property, read as the generator reads it.</summary>
-    public static ValueRange? ReadRange(ISymbol symbol, EmaSymbols symbols) =>
-        symbols.RangeAttribute is not null && RangeReader.Find(symbol) is { } range ? ValueRange.FromAttribute(range) : null;
+    public static RangeData? ReadRange(ISymbol symbol, EmaSymbols symbols) =>
+        symbols.RangeAttribute is not null && RangeReader.Find(symbol) is { } range ? RangeReader.Read(range) : null;
 
     private static ScheduleCatalog Build(Compilation compilation, EmaSymbols symbols)
     {

@@ -1,4 +1,5 @@
 using Ema.Shared;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 
 namespace Ema.Analyzers.Schedules;
@@ -40,7 +41,7 @@ internal sealed class ScheduleInfo
 /// <summary>One constructor parameter of a schedule: a config key and perhaps a declared range.</summary>
 internal sealed class ScheduleParameter
 {
-    public ScheduleParameter(string name, ValueRange? range)
+    public ScheduleParameter(string name, RangeData? range)
     {
         Name = name;
         Key = ScheduleNaming.ToSnakeCase(name);
@@ -53,5 +54,5 @@ internal sealed class ScheduleParameter
     /// <summary>The config key, e.g. warmup_steps.</summary>
     public string Key { get; }
 
-    public ValueRange? Range { get; }
+    public RangeData? Range { get; }
 }

@@ -29,6 +29,43 @@ internal sealed class RangeData
 
     /// <summary>The <c>Range(int, int)</c> form: the bounds are exact ints (the generator keeps int literals).</summary>
     public bool IsInt32 { get; }
+
+    public bool Contains(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return false;
+        }
+
+        bool aboveMinimum = MinimumIsExclusive ? value > Minimum : value >= Minimum;
+        bool belowMaximum = MaximumIsExclusive ? value < Maximum : value <= Maximum;
+        return aboveMinimum && belowMaximum;
+    }
+
+    /// <summary>"> 0", "<= 10" or "in the interval (0, 1]": a bound at a type's extreme value is no bound for a reader.</summary>
+    public string Describe()
+    {
+        bool noMinimum = IsExtreme(Minimum);
+        bool noMaximum = IsExtreme(Maximum);
+        if (noMaximum && !noMinimum)
+        {
+            return (MinimumIsExclusive ? "> " : ">= ") + Format(Minimum);
+        }
+
+        if (noMinimum && !noMaximum)
+        {
+            return (MaximumIsExclusive ? "< " : "<= ") + Format(Maximum);
+        }
+
+        return "in the interval " + (MinimumIsExclusive ? "(" : "[") + Format(Minimum) + ", " + Format(Maximum) + (MaximumIsExclusive ? ")" : "]");
+    }
+
+    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static bool IsExtreme(double value) =>
+        double.IsInfinity(value) || value == double.MaxValue || value == double.MinValue ||
+        value == float.MaxValue || value == float.MinValue ||
+        value == int.MaxValue || value == int.MinValue || value == long.MaxValue || value == long.MinValue;
 }
 
 internal static class RangeReader
