@@ -26,7 +26,7 @@ public sealed class DescriptorTests
     [Fact]
     public void Every_diagnostic_links_to_its_page_and_the_page_exists()
     {
-        string root = RepoRoot();
+        string root = RepositoryRoot.Find();
         foreach (DiagnosticDescriptor descriptor in All())
         {
             Assert.Equal($"https://github.com/ema-dotnet/ema/blob/main/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
@@ -39,22 +39,9 @@ public sealed class DescriptorTests
     [Fact]
     public void Every_diagnostic_is_tracked_in_the_release_files()
     {
-        string root = RepoRoot();
+        string root = RepositoryRoot.Find();
         string tracked = File.ReadAllText(Path.Combine(root, "src", "Ema.Analyzers", "AnalyzerReleases.Shipped.md")) +
             File.ReadAllText(Path.Combine(root, "src", "Ema.Analyzers", "AnalyzerReleases.Unshipped.md"));
         Assert.All(All(), d => Assert.Contains($"{d.Id} | Ema | {d.DefaultSeverity} |", tracked, StringComparison.Ordinal));
-    }
-
-    private static string RepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Ema.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Ema.sln not found");
     }
 }

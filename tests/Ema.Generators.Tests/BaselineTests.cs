@@ -33,7 +33,7 @@ public sealed class BaselineTests
     [Fact]
     public void Built_in_schedules_of_the_real_runtime_source_match_the_baselines_and_compile_without_warnings()
     {
-        string root = GeneratorHarness.RepoRoot();
+        string root = RepositoryRoot.Find();
         string runtime = Path.Combine(root, "src", "Ema.Runtime");
         string[] files = Directory.GetFiles(runtime, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
@@ -87,7 +87,7 @@ public sealed class BaselineTests
 
     private static void AssertBaseline(string name, string actual)
     {
-        string path = Path.Combine(GeneratorHarness.RepoRoot(), "tests", "Ema.Generators.Tests", "Baselines", name + ".g.cs.txt");
+        string path = Path.Combine(RepositoryRoot.Find(), "tests", "Ema.Generators.Tests", "Baselines", name + ".g.cs.txt");
         if (Environment.GetEnvironmentVariable("EMA_UPDATE_BASELINES") == "1")
         {
             File.WriteAllText(path, actual);

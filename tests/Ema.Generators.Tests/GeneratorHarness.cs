@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
@@ -17,9 +16,6 @@ internal static class GeneratorHarness
 
     public static readonly ImmutableArray<MetadataReference> References =
         [.. Net100.References.All, MetadataReference.CreateFromFile(RuntimePath)];
-
-    /// <summary>The repository root, found from this file's path so baselines are rewritten in the source tree.</summary>
-    public static string RepoRoot([CallerFilePath] string path = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 
     public static CSharpCompilation Compile(string assemblyName, IEnumerable<MetadataReference>? extra = null, params string[] sources) =>
         CSharpCompilation.Create(

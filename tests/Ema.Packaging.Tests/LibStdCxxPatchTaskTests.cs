@@ -72,7 +72,7 @@ public sealed class LibStdCxxPatchTaskTests : IDisposable
 
     private ProcessRunner.Result RunTask(string systemLibStdCxx, params string[] files)
     {
-        string targets = Path.Combine(PackageFixture.FindRepoRoot(), "src", "Ema.Runtime", "buildTransitive", "Ema.Runtime.targets");
+        string targets = Path.Combine(RepositoryRoot.Find(), "src", "Ema.Runtime", "buildTransitive", "Ema.Runtime.targets");
         string project = Path.Combine(_directory, "patch.proj");
         File.WriteAllText(project, $"""
             <Project>

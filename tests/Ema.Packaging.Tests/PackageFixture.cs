@@ -9,7 +9,7 @@ public sealed class PackageFixture : IDisposable
 {
     public PackageFixture()
     {
-        RepoRoot = FindRepoRoot();
+        RepoRoot = RepositoryRoot.Find();
         Version = "0.1.0-pkgtest." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "." + Environment.ProcessId;
         WorkDirectory = Directory.CreateTempSubdirectory("ema-packaging-").FullName;
         Feed = Directory.CreateDirectory(Path.Combine(WorkDirectory, "feed")).FullName;
@@ -108,19 +108,6 @@ public sealed class PackageFixture : IDisposable
         File.WriteAllText(Path.Combine(Consumers, "Directory.Build.props"), "<Project />");
         File.WriteAllText(Path.Combine(Consumers, "Directory.Build.targets"), "<Project />");
         File.WriteAllText(Path.Combine(Consumers, "Directory.Packages.props"), "<Project />");
-    }
-
-    internal static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Ema.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Ema.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static void TryDelete(string directory)

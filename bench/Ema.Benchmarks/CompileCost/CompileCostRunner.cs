@@ -15,7 +15,7 @@ internal static partial class CompileCostRunner
     public static int Run(string[] args)
     {
         int rounds = int.Parse(ArgValue(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
-        string repoRoot = FindRepoRoot();
+        string repoRoot = Ema.Testing.RepositoryRoot.Find();
         string work = Path.Combine(Path.GetTempPath(), "ema-compile-cost");
         if (Directory.Exists(work))
         {
@@ -133,19 +133,6 @@ internal static partial class CompileCostRunner
     }
 
     private static string Tail(string text) => text.Length > 4000 ? text[^4000..] : text;
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ema.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("--compile-cost runs from the repository's build output: Ema.sln was not found above " + AppContext.BaseDirectory);
-    }
 
     private static string? ArgValue(string[] args, string name)
     {
