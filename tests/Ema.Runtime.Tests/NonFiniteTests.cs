@@ -64,4 +64,56 @@ public sealed class NonFiniteTests
         Assert.True(float.IsNaN(ModuleValues.Get(ema.EmaWeights["linear.weight"])[0]));
         Assert.Equal(0, ema.SkippedUpdates);
     }
+
+    [Theory]
+    [InlineData(ScalarType.Float32, double.NaN)]
+    [InlineData(ScalarType.Float32, double.NegativeInfinity)]
+    [InlineData(ScalarType.BFloat16, double.PositiveInfinity)]
+    [InlineData(ScalarType.BFloat16, double.NegativeInfinity)]
+    [InlineData(ScalarType.Float16, double.NaN)]
+    [InlineData(ScalarType.Float16, double.NegativeInfinity)]
+    [InlineData(ScalarType.Float64, double.PositiveInfinity)]
+    public void Every_floating_dtype_is_checked(ScalarType dtype, double bad)
+    {
+        using var model = nn.Linear(8, 8, dtype: dtype);
+        var warnings = new List<string>();
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Warning = warnings.Add });
+        using (no_grad())
+        {
+            model.bias![3] = tensor(bad, dtype: dtype);
+        }
+
+        ema.Update(1, 2);
+
+        Assert.Equal(1, ema.SkippedUpdates);
+        Assert.Contains("'bias'", Assert.Single(warnings));
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32, 1e30)]   // squares overflow float32
+    [InlineData(ScalarType.BFloat16, 1e30)]  // and bfloat16, which has float32's range
+    [InlineData(ScalarType.Float16, 300.0)]  // 300 squared is past float16's 65,504
+    [InlineData(ScalarType.Float16, 65504.0)]
+    public void Large_finite_weights_are_averaged_not_mistaken_for_infinity(ScalarType dtype, double large)
+    {
+        using var model = nn.Linear(8, 8, dtype: dtype);
+        using (no_grad())
+        {
+            model.weight!.fill_(-large);
+            model.bias!.fill_(large);
+        }
+
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { NonFinite = NonFinitePolicy.Throw });
+        using (no_grad())
+        {
+            model.bias!.fill_(0.0);
+        }
+
+        ema.Update(1, 2);
+
+        Assert.Equal(0, ema.SkippedUpdates);
+        Assert.Equal(1, ema.Step);
+        using Tensor averaged = ema.EmaWeights["bias"].to(ScalarType.Float64);
+        Assert.All(averaged.data<double>().ToArray(), v => Assert.Equal(large / 2, v, large * 1e-2));
+    }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ema.Runtime.Tests;
@@ -25,6 +26,24 @@ public sealed class TensorCountTests
         }
 
         Assert.Equal(before, Tensor.TotalCount);
+    }
+
+    [Theory]
+    [InlineData(NonFinitePolicy.Skip)] // the default: the non-finite check writes into tensors made once
+    [InlineData(NonFinitePolicy.Ignore)]
+    public void An_update_creates_no_tensor(NonFinitePolicy policy)
+    {
+        using var model = new LinearBatchNorm();
+        using var ema = new ModelEma(model, new ExpEmaParams(), new ModelEmaOptions { NonFinite = policy });
+        ema.Update(1, 100);
+        DisposeScopeManager.Statistics.Reset();
+
+        for (int step = 2; step <= 100; step++)
+        {
+            ema.Update(step, 100);
+        }
+
+        Assert.Equal(0, DisposeScopeManager.Statistics.CreatedOutsideScopeCount + DisposeScopeManager.Statistics.CreatedInScopeCount);
     }
 
     [Fact]

@@ -17,6 +17,9 @@ internal sealed class CaseFixture : IDisposable
     private readonly Tensor _lerpWeight;       // 1 - decay, 0-dim, preallocated as a careful per-tensor loop would
     private readonly Tensor _floorAcc;         // floor: acc += other over as many values as the EMA has
     private readonly Tensor _floorOther;
+    private readonly Tensor _checkRow;   // _floorOther as a 1 x n matrix
+    private readonly Tensor _checkSum;   // 1 value
+    private readonly Tensor _checkValue; // 1 value, float64
     private long _step;
 
     /// <param name="model">The case's model, made by <see cref="MakeModel"/>; the caller disposes it.</param>
@@ -35,6 +38,9 @@ internal sealed class CaseFixture : IDisposable
         _floorAcc = zeros(values, emaDtype);
         // Same dtype on both sides: libtorch's mixed-dtype add_ runs a slow casting loop and would be no floor.
         _floorOther = ones(values, emaDtype);
+        _checkRow = _floorOther.view(1, values);
+        _checkSum = zeros(1, emaDtype);
+        _checkValue = zeros(1, ScalarType.Float64);
     }
 
     public CaseDefinition Definition { get; }
@@ -122,14 +128,16 @@ internal sealed class CaseFixture : IDisposable
     }
 
     /// <summary>
-    /// What Update's default non-finite check (NonFinitePolicy.Skip) costs alone: one sum over a flat tensor of
-    /// the update's size, as TensorGroup.ModelHasNonFinite does (a second read of the model, two 0-dim results).
+    /// What Update's default non-finite check (NonFinitePolicy.Skip) costs alone, done as NonFiniteProbe does it:
+    /// the sum of squares of a flat tensor of the update's size as an in-place addmv_ (a second read of the model),
+    /// read back through a float64 value.
     /// </summary>
     public void NonFiniteCheck()
     {
         using var noGrad = no_grad();
-        using Tensor sum = _floorOther.sum();
-        using Tensor finite = sum.isfinite();
+        _checkSum.addmv_(_checkRow, _floorOther, beta: 0, alpha: 1);
+        _checkValue.copy_(_checkSum);
+        _ = double.IsFinite(_checkValue.item<double>());
     }
 
     /// <summary>Makes the loops' EMA equal to the engine's, so both can be compared after the same updates.</summary>
@@ -158,5 +166,8 @@ internal sealed class CaseFixture : IDisposable
         _lerpWeight.Dispose();
         _floorAcc.Dispose();
         _floorOther.Dispose();
+        _checkRow.Dispose();
+        _checkSum.Dispose();
+        _checkValue.Dispose();
     }
 }

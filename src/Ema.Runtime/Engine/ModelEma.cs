@@ -149,7 +149,7 @@ public sealed class ModelEma : IDisposable
 
         using (no_grad())
         {
-            if (Options.NonFinite != NonFinitePolicy.Ignore && _groups.Any(g => g.ModelHasNonFinite()))
+            if (Options.NonFinite != NonFinitePolicy.Ignore && ModelHasNonFinite())
             {
                 RefuseNonFinite(step);
                 return;
@@ -307,9 +307,22 @@ public sealed class ModelEma : IDisposable
         }
     }
 
+    private bool ModelHasNonFinite()
+    {
+        foreach (TensorGroup group in _groups)
+        {
+            if (group.ModelHasNonFinite())
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private void RefuseNonFinite(long step)
     {
-        string name = _groups.Where(g => g.ModelHasNonFinite()).SelectMany(g => g.Slots).First(HoldsNonFinite).Names[0];
+        string name = _groups.Where(g => g.ModelHasNonFinite()).SelectMany(g => g.Slots.Where(g.ModelHasNonFinite)).First().Names[0];
         string message = $"The model's weights hold NaN or infinity at step {step} (first in '{name}'): the EMA update was skipped and the EMA keeps its last finite weights.";
         if (Options.NonFinite == NonFinitePolicy.Throw)
         {
@@ -319,8 +332,6 @@ public sealed class ModelEma : IDisposable
         SkippedUpdates++;
         (Options.Warning ?? Console.Error.WriteLine)("warning: " + message);
     }
-
-    private static bool HoldsNonFinite(TensorSlot slot) => !TensorGroup.AllFinite(slot.ModelView);
 
     private static bool IsFloating(ScalarType dtype) =>
         dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
