@@ -84,6 +84,15 @@ public sealed class ModelEmaTests
             // The same Parameter object now reads the EMA's memory: no data was copied into the model.
             Assert.Equal(ModuleValues.Get(ema.EmaWeights["linear.weight"]), ModuleValues.Get(weight));
             Assert.Same(weight, model.state_dict()["linear.weight"]);
+
+            // One memory, not two equal copies: a write through the model shows in the EMA (undone at once).
+            float original = ModuleValues.Get(weight)[0];
+            using (no_grad())
+            {
+                weight[0, 0] = tensor(original + 1000f);
+                Assert.Equal(original + 1000f, ModuleValues.Get(ema.EmaWeights["linear.weight"])[0]);
+                weight[0, 0] = tensor(original);
+            }
         }
 
         float[] beforeStep = ModuleValues.Get(weight);

@@ -77,13 +77,10 @@ internal abstract class ConfigObject : EmaParamsSource
         Error(key, $"{FullKey(key)} is null; it must be {expected}. Remove the key to use the default.");
 
     /// <summary>Checks a parsed double is finite.</summary>
-    protected double Finite(string key, double value, string written)
-    {
-        if (!double.IsFinite(value))
-        {
-            throw Error(key, $"{FullKey(key)} = {written} is not a finite number.");
-        }
+    protected double Finite(string key, double value, string written) =>
+        double.IsFinite(value) ? value : throw NotFinite(key, written);
 
-        return value;
-    }
+    /// <summary>An error for a number that is NaN, infinite, or too large for a double.</summary>
+    protected EmaConfigException NotFinite(string key, string written) =>
+        Error(key, $"{FullKey(key)} = {written} is not a finite number; allowed are finite numbers (magnitude up to {double.MaxValue.ToString("R", CultureInfo.InvariantCulture)}), not NaN or infinity.");
 }

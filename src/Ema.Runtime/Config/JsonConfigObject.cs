@@ -67,7 +67,7 @@ internal sealed class JsonConfigObject : ConfigObject
         }
 
         // TryGetDouble refuses numbers that overflow to infinity (1e400).
-        return value.TryGetDouble(out double number) ? Finite(key, number, value.GetRawText()) : throw Error(key, $"{FullKey(key)} = {value.GetRawText()} is not a finite number.");
+        return value.TryGetDouble(out double number) ? Finite(key, number, value.GetRawText()) : throw NotFinite(key, value.GetRawText());
     }
 
     public override int GetInt32(string key, int defaultValue)
