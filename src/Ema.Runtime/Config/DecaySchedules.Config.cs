@@ -31,8 +31,9 @@ public static partial class DecaySchedules
     /// </param>
     /// <returns>The parameters record, for example <see cref="ExpEmaParams"/>.</returns>
     /// <exception cref="EmaConfigException">
-    /// Invalid JSON, an unknown <c>decay_type</c> or key, a value of the wrong type, null, NaN, infinity, a
-    /// duplicate key or a value outside its range. The message names the key, the value and what is allowed.
+    /// Invalid JSON, an unknown <c>decay_type</c> or key, a missing key whose schedule constructor parameter has
+    /// no default, a value of the wrong type, null, NaN, infinity, a duplicate key or a value outside its range.
+    /// The message names the key, the value and what is allowed.
     /// </exception>
     public static EmaParams FromJson(string json, Action<string>? warn)
     {
