@@ -230,17 +230,49 @@ internal static class Emitter
             w.Close(",");
         }
 
-        w.Line("static source => new " + schedule.RecordFullName + "(");
-        w.Indent();
-        var arguments2 = new List<string> { "decay: source.GetDouble(\"decay\", global::Ema.EmaParams.DefaultDecay)" };
-        arguments2.AddRange(schedule.Parameters.Select(p => p.Name + ": " + Getter(p)));
-        for (int i = 0; i < arguments2.Count; i++)
+        EmitBind(w, schedule);
+        w.Outdent();
+    }
+
+    /// <summary>
+    /// The bind lambda. Parameters the schedule's constructor gives no default are checked first: the getters'
+    /// defaults are the record's C# defaults, which for those parameters were invented and must not stand in for
+    /// a missing key.
+    /// </summary>
+    private static void EmitBind(SourceWriter w, ScheduleModel schedule)
+    {
+        var required = schedule.Parameters.Where(p => p.IsRequired).ToList();
+        string create = "new " + schedule.RecordFullName + "(";
+        if (required.Count == 0)
         {
-            w.Line(arguments2[i] + (i == arguments2.Count - 1 ? ")));" : ","));
+            w.Line("static source => " + create);
+        }
+        else
+        {
+            w.Line("static source =>");
+            w.Open();
+            foreach (ParameterModel p in required)
+            {
+                w.Line("source.Require(" + Literals.String(p.Key) + ", " + Literals.String(schedule.Name) + ");");
+            }
+
+            w.Line("return " + create);
+        }
+
+        w.Indent();
+        var arguments = new List<string> { "decay: source.GetDouble(\"decay\", global::Ema.EmaParams.DefaultDecay)" };
+        arguments.AddRange(schedule.Parameters.Select(p => p.Name + ": " + Getter(p)));
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            bool last = i == arguments.Count - 1;
+            w.Line(arguments[i] + (!last ? "," : required.Count == 0 ? ")));" : ");"));
         }
 
         w.Outdent();
-        w.Outdent();
+        if (required.Count > 0)
+        {
+            w.Close("));");
+        }
     }
 
     private static string Getter(ParameterModel p)
@@ -261,8 +293,12 @@ internal static class Emitter
 
     private static string ParameterDoc(ScheduleModel schedule, ParameterModel p)
     {
+        string defaultText = p.IsRequired
+            ? ", required: the schedule's constructor declares no default, so config without the key is an error. In C# the record defaults it to <c>"
+                + XmlEscape(p.DefaultLiteral) + "</c> (its type's default) only because C# needs a default after <c>decay</c>."
+            : ", default <c>" + XmlEscape(p.DefaultLiteral) + "</c>.";
         string text = (p.Documentation ?? "The <c>" + p.PlainName + "</c> parameter of <see cref=\"" + schedule.ClassFullName + "\"/>.")
-            + " Config key <c>" + p.Key + "</c>, default <c>" + XmlEscape(p.DefaultLiteral) + "</c>.";
+            + " Config key <c>" + p.Key + "</c>" + defaultText;
         return p.Range == null ? text : text + " " + XmlEscape(RangeText(p)) + ".";
     }
 

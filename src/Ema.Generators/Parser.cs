@@ -166,11 +166,15 @@ internal static class Parser
             typeName,
             isNullable,
             defaultLiteral,
+            !parameter.HasExplicitDefaultValue,
             range,
             docs.TryGetValue(plainName, out string? doc) ? doc : null);
     }
 
-    /// <summary>The declared default as a literal; a parameter without one gets its type's default (documented).</summary>
+    /// <summary>
+/// The declared default as a literal; a parameter without one gets its type's default, for the record's C#
+/// constructor only (config requires the key, and the docs of the parameter say so).
+/// </summary>
     private static string? DefaultLiteral(ParameterKind kind, ITypeSymbol type, bool hasDefault, object? value)
     {
         switch (kind)

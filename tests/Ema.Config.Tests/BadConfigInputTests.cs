@@ -81,6 +81,11 @@ public sealed class BadConfigInputTests
         ["unknown-nested-key"] = new(Api.Training, """{"ema_params": {"bta": 3}}""", "ema_params.bta", "ema_params.bta is not a known key", "Did you mean \"beta\"?"),
         ["training-params-wrapper"] = new(Api.Training, """{"training_params": {"ema": true}}""", "training_params", "training_params is not a known training key", "Known keys:"),
 
+        // A key whose schedule constructor parameter has no default (warm-hold's holdSteps) must be given.
+        ["required-key-missing"] = new(Api.EmaParams, """{"decay_type": "warm-hold", "floor": 0.2}""", "hold_steps", "hold_steps is required for decay_type \"warm-hold\"", "the schedule's constructor declares no default"),
+        ["required-key-missing-nested"] = new(Api.Training, """{"ema": true, "ema_params": {"decay_type": "warm-hold"}}""", "ema_params.hold_steps", "ema_params.hold_steps is required for decay_type \"warm-hold\""),
+        ["required-key-null"] = new(Api.EmaParams, """{"decay_type": "warm-hold", "hold_steps": null}""", "hold_steps", "hold_steps is null; it must be an integer"),
+
         // Duplicates and nulls.
         ["duplicate-decay"] = new(Api.EmaParams, """{"decay": 0.9, "decay": 0.99}""", "decay", "decay appears twice", "each key may appear once"),
         ["duplicate-top-key"] = new(Api.Training, """{"ema": true, "ema": false}""", "ema", "ema appears twice", "each key may appear once"),

@@ -87,6 +87,31 @@ public sealed class ConfigurationBindingTests
     }
 
     [Fact]
+    public void A_missing_key_whose_constructor_parameter_has_no_default_is_an_error_naming_the_path()
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddCommandLine(["--training_params:ema_params:decay_type=warm-hold", "--training_params:ema_params:floor=0.2"])
+            .Build();
+
+        var error = Assert.Throws<EmaConfigException>(() => TrainingParams.FromConfiguration(configuration.GetSection("training_params")));
+
+        Assert.Equal("training_params:ema_params:hold_steps", error.Key);
+        Assert.Contains("training_params:ema_params:hold_steps is required for decay_type \"warm-hold\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_required_key_is_found_case_insensitively_and_keys_with_defaults_may_be_omitted()
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddCommandLine(["--ema_params:decay_type=warm-hold", "--ema_params:Hold_Steps=7"])
+            .Build();
+
+        var loaded = DecaySchedules.FromConfiguration(configuration.GetSection("ema_params"));
+
+        Assert.Equal(new WarmHoldEmaParams(holdSteps: 7, floor: 0.5), loaded);
+    }
+
+    [Fact]
     public void A_value_where_an_object_is_expected_is_an_error()
     {
         IConfiguration configuration = new ConfigurationBuilder()

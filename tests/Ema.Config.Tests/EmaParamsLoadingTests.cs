@@ -51,6 +51,28 @@ public sealed class EmaParamsLoadingTests
     }
 
     [Fact]
+    public void A_key_whose_constructor_parameter_has_a_default_may_be_omitted()
+    {
+        // hold_steps has no default in WarmHoldDecay's constructor and is given; floor has one (0.5) and is not.
+        var loaded = Assert.IsType<WarmHoldEmaParams>(Load("""{"decay_type": "warm-hold", "hold_steps": 10}"""));
+
+        Assert.Equal(10, loaded.HoldSteps);
+        Assert.Equal(0.5, loaded.Floor);
+        Assert.Empty(_warnings);
+    }
+
+    [Fact]
+    public void A_missing_key_whose_constructor_parameter_has_no_default_is_an_error_not_the_records_csharp_default()
+    {
+        var error = Fails("""{"decay_type": "warm-hold"}""");
+
+        Assert.Equal("hold_steps", error.Key);
+        Assert.Equal(
+            "hold_steps is required for decay_type \"warm-hold\": the schedule's constructor declares no default for it, so the config must give a value.",
+            error.Message);
+    }
+
+    [Fact]
     public void Unknown_decay_type_lists_the_known_names_and_the_closest()
     {
         var error = Fails("""{"decay_type": "expo"}""");

@@ -32,3 +32,14 @@ public sealed class WarmCosineDecay(
         return floor + ((decay - floor) * ramp);
     }
 }
+
+/// <summary>
+/// A test schedule whose first parameter has no default: config must give <c>hold_steps</c>, while
+/// <c>floor</c> may be omitted.
+/// </summary>
+[DecaySchedule("warm-hold")]
+public sealed class WarmHoldDecay([Range(1, int.MaxValue)] int holdSteps, [Range(0.0, 1.0)] double floor = 0.5) : IDecayFunction
+{
+    /// <inheritdoc/>
+    public double Compute(double decay, long step, long totalSteps) => step < holdSteps ? floor * decay : decay;
+}

@@ -11,6 +11,7 @@ public sealed class BaselineTests
     public static TheoryData<string, string, string> Cases => new()
     {
         { "EveryType", Sources.EveryType, "Shapes.EveryTypeEmaParams.g.cs" },
+        { "EveryTypeRegistry", Sources.EveryType, "Ema.Generated.Consumer.DecayScheduleRegistry.g.cs" },
         { "Ranged", Sources.Ranged, "Ranges.RangedEmaParams.g.cs" },
         { "NestedNamespace", Sources.NestedNamespace, "Company.Training.Schedules.Inner.NestedEmaParams.g.cs" },
         { "GlobalNamespace", Sources.GlobalNamespace, "GlobalEmaParams.g.cs" },

@@ -72,6 +72,15 @@ internal static class GeneratorHarness
             .Select(d => d.ToString())
             .ToArray();
 
+    /// <summary>Compiles the sources, runs the generator, asserts the generated code is clean and returns the image.</summary>
+    public static byte[] CompileWithGenerator(string name, IEnumerable<MetadataReference>? extra, params string[] sources)
+    {
+        var input = Compile(name, extra, sources);
+        var (_, output) = Run(input);
+        Assert.Empty(GeneratedProblems(input, output));
+        return Emit(output);
+    }
+
     public static byte[] Emit(Compilation compilation)
     {
         using var stream = new MemoryStream();

@@ -41,7 +41,7 @@ public sealed class RuntimeTests
     [Fact]
     public void The_seed_linear_schedule_is_found_by_name_and_computes_from_the_record_and_from_json()
     {
-        byte[] image = CompileWithGenerator("LinearLib", null, Sources.Linear, LinearDriver);
+        byte[] image = GeneratorHarness.CompileWithGenerator("LinearLib", null, Sources.Linear, LinearDriver);
         var context = new IsolatedRuntime(new() { ["LinearLib"] = image });
         try
         {
@@ -66,7 +66,7 @@ public sealed class RuntimeTests
     [Fact]
     public void A_schedule_of_a_referenced_library_is_found_by_name_before_any_of_its_types_is_touched()
     {
-        byte[] library = CompileWithGenerator("LinearLib", null, Sources.Linear);
+        byte[] library = GeneratorHarness.CompileWithGenerator("LinearLib", null, Sources.Linear);
         const string app = """"
             namespace App;
 
@@ -102,8 +102,8 @@ public sealed class RuntimeTests
     [Fact]
     public void Two_assemblies_registering_one_name_give_an_error_naming_both()
     {
-        byte[] first = CompileWithGenerator("FirstLib", null, Sources.Linear);
-        byte[] second = CompileWithGenerator("SecondLib", null, Sources.Linear.Replace("namespace Seed;", "namespace Other;", StringComparison.Ordinal));
+        byte[] first = GeneratorHarness.CompileWithGenerator("FirstLib", null, Sources.Linear);
+        byte[] second = GeneratorHarness.CompileWithGenerator("SecondLib", null, Sources.Linear.Replace("namespace Seed;", "namespace Other;", StringComparison.Ordinal));
         const string app = """
             namespace App;
 
@@ -122,7 +122,7 @@ public sealed class RuntimeTests
                 }
             }
             """;
-        byte[] appImage = CompileWithGenerator("App", [MetadataReference.CreateFromImage(first), MetadataReference.CreateFromImage(second)], app);
+        byte[] appImage = GeneratorHarness.CompileWithGenerator("App", [MetadataReference.CreateFromImage(first), MetadataReference.CreateFromImage(second)], app);
         var context = new IsolatedRuntime(new() { ["FirstLib"] = first, ["SecondLib"] = second, ["App"] = appImage });
         try
         {
@@ -157,7 +157,7 @@ public sealed class RuntimeTests
                 }
             }
             """;
-        byte[] image = CompileWithGenerator("RangedLib", null, Sources.Ranged, driver);
+        byte[] image = GeneratorHarness.CompileWithGenerator("RangedLib", null, Sources.Ranged, driver);
         var context = new IsolatedRuntime(new() { ["RangedLib"] = image });
         try
         {
@@ -173,13 +173,5 @@ public sealed class RuntimeTests
         {
             context.Unload();
         }
-    }
-
-    private static byte[] CompileWithGenerator(string name, IEnumerable<MetadataReference>? extra, params string[] sources)
-    {
-        var input = GeneratorHarness.Compile(name, extra, sources);
-        var (_, output) = GeneratorHarness.Run(input);
-        Assert.Empty(GeneratorHarness.GeneratedProblems(input, output));
-        return GeneratorHarness.Emit(output);
     }
 }

@@ -7,6 +7,10 @@ namespace Ema.Generators.Model;
 /// <param name="Key">The snake_case config key.</param>
 /// <param name="TypeName">The fully qualified C# type, with '?' for a nullable string.</param>
 /// <param name="DefaultLiteral">The default as a C# literal (the type's default when none is declared).</param>
+/// <param name="IsRequired">
+/// The schedule's constructor declares no default: config must give the key. The record still has
+/// <paramref name="DefaultLiteral"/> as its C# default, because C# needs one after <c>decay = 0.9999</c>.
+/// </param>
 /// <param name="Range">The declared [Range], if any (numeric kinds only).</param>
 /// <param name="Documentation">The schedule author's &lt;param&gt; doc as XML text on one line, if the compilation parsed docs.</param>
 internal sealed record ParameterModel(
@@ -18,5 +22,6 @@ internal sealed record ParameterModel(
     string TypeName,
     bool IsNullable,
     string DefaultLiteral,
+    bool IsRequired,
     RangeModel? Range,
     string? Documentation);

@@ -11,6 +11,7 @@ internal abstract class ConfigObject : EmaParamsSource
 {
     private readonly string _path;
     private readonly string _separator;
+    private readonly HashSet<string> _required = new(StringComparer.Ordinal);
 
     protected ConfigObject(string path, string separator)
     {
@@ -32,6 +33,20 @@ internal abstract class ConfigObject : EmaParamsSource
 
     /// <summary>The object's own path, for messages about the object as a whole.</summary>
     public string Describe() => _path.Length == 0 ? "the config object" : _path;
+
+    /// <inheritdoc/>
+    public sealed override void Require(string key, string decayType)
+    {
+        if (!Keys.Contains(key, KeyComparer))
+        {
+            throw Error(
+                key,
+                $"{FullKey(key)} is required for decay_type \"{decayType}\": the schedule's constructor declares no default for it, so the config must give a value.");
+        }
+
+        // Remembered so that a null value is not answered with "remove the key to use the default".
+        _required.Add(key);
+    }
 
     /// <inheritdoc/>
     public sealed override float GetSingle(string key, float defaultValue)
@@ -74,7 +89,7 @@ internal abstract class ConfigObject : EmaParamsSource
 
     /// <summary>An error for a null value: absent keys take the default, null is not a value.</summary>
     protected EmaConfigException Null(string key, string expected) =>
-        Error(key, $"{FullKey(key)} is null; it must be {expected}. Remove the key to use the default.");
+        Error(key, $"{FullKey(key)} is null; it must be {expected}." + (_required.Contains(key) ? string.Empty : " Remove the key to use the default."));
 
     /// <summary>Checks a parsed double is finite.</summary>
     protected double Finite(string key, double value, string written) =>

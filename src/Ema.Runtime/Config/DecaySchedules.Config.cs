@@ -5,6 +5,21 @@ namespace Ema;
 
 public static partial class DecaySchedules
 {
+    // FromJson has true one-parameter overloads rather than an optional warn parameter: a method group such as
+    // Func<string, EmaParams> f = DecaySchedules.FromJson needs a method with exactly that signature.
+
+    /// <summary>
+    /// Reads an <c>ema_params</c> object, for example <c>{"decay": 0.999, "decay_type": "linear"}</c>, into the
+    /// typed record of its schedule, writing warnings to <see cref="Console.Error"/>; see
+    /// <see cref="FromJson(string, Action{string}?)"/>.
+    /// </summary>
+    /// <param name="json">The JSON object. Strict JSON: comments and trailing commas are errors.</param>
+    /// <returns>The parameters record, for example <see cref="ExpEmaParams"/>.</returns>
+    /// <exception cref="EmaConfigException">
+    /// The text is not a valid <c>ema_params</c> object; the message names the key, the value and what is allowed.
+    /// </exception>
+    public static EmaParams FromJson(string json) => FromJson(json, warn: null);
+
     /// <summary>
     /// Reads an <c>ema_params</c> object, for example <c>{"decay": 0.999, "decay_type": "linear"}</c>, into the
     /// typed record of its schedule. <c>{}</c> is <c>exp</c> with decay 0.9999 and beta 15 (SuperGradients' defaults).
@@ -16,21 +31,31 @@ public static partial class DecaySchedules
     /// </param>
     /// <returns>The parameters record, for example <see cref="ExpEmaParams"/>.</returns>
     /// <exception cref="EmaConfigException">
-    /// Invalid JSON, an unknown <c>decay_type</c> or key, a value of the wrong type, null, NaN, infinity, a
-    /// duplicate key or a value outside its range. The message names the key, the value and what is allowed.
+    /// Invalid JSON, an unknown <c>decay_type</c> or key, a missing key whose schedule constructor parameter has
+    /// no default, a value of the wrong type, null, NaN, infinity, a duplicate key or a value outside its range.
+    /// The message names the key, the value and what is allowed.
     /// </exception>
-    public static EmaParams FromJson(string json, Action<string>? warn = null)
+    public static EmaParams FromJson(string json, Action<string>? warn)
     {
         using JsonDocument document = ConfigJson.Parse(json);
         return FromJson(document.RootElement, warn);
     }
+
+    /// <summary>
+    /// Reads an <c>ema_params</c> object from a parsed JSON element, writing warnings to <see cref="Console.Error"/>;
+    /// see <see cref="FromJson(string, Action{string}?)"/>.
+    /// </summary>
+    /// <param name="element">The JSON object.</param>
+    /// <returns>The parameters record.</returns>
+    /// <exception cref="EmaConfigException">The object is not valid <c>ema_params</c>.</exception>
+    public static EmaParams FromJson(JsonElement element) => FromJson(element, warn: null);
 
     /// <summary>Reads an <c>ema_params</c> object from a parsed JSON element; see <see cref="FromJson(string, Action{string}?)"/>.</summary>
     /// <param name="element">The JSON object.</param>
     /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
     /// <returns>The parameters record.</returns>
     /// <exception cref="EmaConfigException">The object is not valid <c>ema_params</c>.</exception>
-    public static EmaParams FromJson(JsonElement element, Action<string>? warn = null) =>
+    public static EmaParams FromJson(JsonElement element, Action<string>? warn) =>
         EmaParamsBinder.Bind(new JsonConfigObject(element, string.Empty), warn);
 
     /// <summary>

@@ -6,10 +6,21 @@ namespace Ema;
 /// A config object (a JSON object or a configuration section) that generated binders read schedule
 /// parameters from, by snake_case key. Each getter returns the default when the key is absent and throws
 /// <see cref="EmaConfigException"/> naming the key, the value and the expected type when it cannot convert.
+/// A parameter whose schedule constructor declares no default is checked with <see cref="Require"/> first,
+/// so that the default the getter is given (the record's C# default) never stands in for a missing key.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class EmaParamsSource
 {
+    /// <summary>
+    /// Checks that <paramref name="key"/> is present: the schedule's constructor has no default for it, so the
+    /// config must give a value.
+    /// </summary>
+    /// <param name="key">The snake_case key.</param>
+    /// <param name="decayType">The schedule's name, for the message.</param>
+    /// <exception cref="EmaConfigException">The key is absent; the message names it and the schedule and says it is required.</exception>
+    public abstract void Require(string key, string decayType);
+
     /// <summary>Reads a floating-point value.</summary>
     /// <param name="key">The snake_case key.</param>
     /// <param name="defaultValue">The value when the key is absent.</param>

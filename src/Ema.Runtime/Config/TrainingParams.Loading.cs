@@ -16,7 +16,10 @@ public sealed partial record TrainingParams
     /// <param name="json">The JSON object.</param>
     /// <param name="warn">Receives warnings (an <c>ema_params</c> key of another schedule); null writes them to <see cref="Console.Error"/>.</param>
     /// <returns>The parameters.</returns>
-    /// <exception cref="EmaConfigException">An unknown key (with the closest known one), a wrong type, null, NaN, a duplicate key or an out-of-range value.</exception>
+    /// <exception cref="EmaConfigException">
+    /// An unknown key (with the closest known one), a missing <c>ema_params</c> key whose schedule constructor
+    /// parameter has no default, a wrong type, null, NaN, a duplicate key or an out-of-range value.
+    /// </exception>
     public static TrainingParams FromJson(string json, Action<string>? warn = null)
     {
         using JsonDocument document = ConfigJson.Parse(json);

@@ -1,0 +1,71 @@
+namespace Ema.Generators.Tests;
+
+/// <summary>
+/// A schedule constructor parameter without a default (EveryTypeDecay's <c>scale</c>) gets its type's default in
+/// the record, because C# needs one after <c>decay</c>; config must not fall back to that invented value. Generated
+/// code compiled against the real runtime and run.
+/// </summary>
+public sealed class RequiredParameterTests
+{
+    private const string Driver = """"
+        using System;
+        using Ema;
+
+        namespace Shapes;
+
+        public static class Driver
+        {
+            public static string[] Run() =>
+            [
+                Error(() => DecaySchedules.FromJson("""{"decay_type": "every-type"}""")),
+                Error(() => TrainingParams.FromJson("""{"ema": true, "ema_params": {"decay_type": "every-type", "gain": 0.5}}""")),
+                Error(() => DecaySchedules.FromJson("""{"decay_type": "every-type", "scale": null}""")),
+                DecaySchedules.FromJson("""{"decay_type": "every-type", "scale": 2.5}""").ToJson(),
+                (DecaySchedules.FromJson(new EveryTypeEmaParams().ToJson()) == new EveryTypeEmaParams()).ToString(),
+            ];
+
+            private static string Error(Func<object> load)
+            {
+                try
+                {
+                    return "no error: " + load();
+                }
+                catch (EmaConfigException e)
+                {
+                    return e.Key + "|" + e.Message;
+                }
+            }
+        }
+        """";
+
+    private const string Required = "is required for decay_type \"every-type\": the schedule's constructor declares no default for it";
+
+    [Fact]
+    public void A_missing_key_without_a_constructor_default_is_an_error_and_keys_with_defaults_may_be_omitted()
+    {
+        byte[] image = GeneratorHarness.CompileWithGenerator("ShapesLib", null, Sources.EveryType, Driver);
+        var context = new IsolatedRuntime(new() { ["ShapesLib"] = image });
+        try
+        {
+            var results = (string[])context.Invoke("ShapesLib", "Shapes.Driver", "Run")!;
+
+            Assert.Equal("scale|scale " + Required + ", so the config must give a value.", results[0]);
+            Assert.Equal("ema_params.scale|ema_params.scale " + Required + ", so the config must give a value.", results[1]);
+
+            // null is no value either, and removing the key is no way out for a required one.
+            Assert.Equal("scale|scale is null; it must be a number.", results[2]);
+
+            // Only scale is required: every other key takes the constructor's default.
+            Assert.Equal(
+                """{"decay_type":"every-type","decay":0.9999,"scale":2.5,"gain":0.25,"warmup_steps":100,"seed":-9000000000,"clamp":true,"label":"a \u0022quoted\u0022 label","shape":"Step","max_lr":0.001}""",
+                results[3]);
+
+            // The record's C# default is still usable, and ToJson writes it, so a record made in code round-trips.
+            Assert.Equal("True", results[4]);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+}
