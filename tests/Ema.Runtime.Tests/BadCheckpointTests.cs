@@ -58,9 +58,49 @@ public sealed class BadCheckpointTests : IDisposable
         using var optimizer = optim.SGD(model.parameters(), 0.1, momentum: 0.9);
         Dictionary<string, float[]> emaBefore = Snapshot(ema.EmaWeights);
         var resume = Assert.Throws<CheckpointException>(() => Checkpoint.Resume(_bad, model, ema, optimizer));
-        Assert.Equal(_bad, resume.FilePath);
+        AssertNamed(resume, fragment, tensorName);
         AssertSame(before, Snapshot(model));
         AssertSame(emaBefore, Snapshot(ema.EmaWeights));
+    }
+
+    [Theory]
+    [InlineData("missing", "missing", "net.bn.running_var")]
+    [InlineData("shape", "does not match the model's [4]", "net.linear.bias")]
+    public void A_bad_net_tensor_in_a_checkpoint_without_EMA_is_refused_on_the_inference_fallback(string kind, string fragment, string tensorName)
+    {
+        using (var source = new LinearBatchNorm())
+        {
+            Checkpoint.Save(_bad, source); // net.* only: inference loading falls back to net
+        }
+
+        using (var intact = new LinearBatchNorm())
+        {
+            Assert.Equal("net", Checkpoint.LoadForInference(intact, _bad)); // so the failure below is the corruption's
+        }
+
+        (JsonObject header, byte[] data) = Split(_bad);
+        Assert.DoesNotContain(header, p => p.Key.StartsWith(Checkpoint.EmaNetPrefix, StringComparison.Ordinal));
+        if (kind == "missing")
+        {
+            RemoveTensor(header, ref data, tensorName);
+        }
+        else
+        {
+            header[tensorName]!["shape"] = new JsonArray(2, 2); // same byte size, other shape
+        }
+
+        WriteRaw(_bad, header.ToJsonString(), data);
+        manual_seed(62);
+        using var model = new LinearBatchNorm();
+        Dictionary<string, float[]> before = Snapshot(model);
+
+        var inference = Assert.Throws<CheckpointException>(() => Checkpoint.LoadForInference(model, _bad));
+        AssertNamed(inference, fragment, tensorName);
+        AssertSame(before, Snapshot(model));
+
+        var resume = Assert.Throws<CheckpointException>(() => Checkpoint.Resume(_bad, model, null, null));
+        AssertNamed(resume, fragment, tensorName);
+        AssertSame(before, Snapshot(model));
     }
 
     [Fact]

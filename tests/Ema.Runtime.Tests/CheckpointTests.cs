@@ -38,6 +38,9 @@ public sealed class CheckpointTests
         Assert.Equal(6, info.GlobalStep);
         Assert.Equal(6, info.EmaStep);
         Assert.True(info.HasEma);
+        // The literal key and value a reader in another language checks (docs/checkpoints.md), in the raw header too.
+        Assert.Equal("1", info.Metadata["ema_checkpoint_version"]);
+        Assert.Equal("1", Split(latest).Header["__metadata__"]!["ema_checkpoint_version"]!.GetValue<string>());
         Assert.Equal("exp", info.Metadata["decay_type"]);
         Assert.Equal("0.9", info.Metadata["decay"]);
         Assert.Equal("3", info.Metadata["beta"]);

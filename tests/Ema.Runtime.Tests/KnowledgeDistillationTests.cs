@@ -16,8 +16,8 @@ public sealed class KnowledgeDistillationTests
         using var loss = new DistillationLoss(Mse, distillationWeight: 0.5);
         Dictionary<string, float[]> teacherBefore = Snapshot(teacher), studentBefore = Snapshot(student);
         List<(Tensor, Tensor)> data = Batches(3, seed: 41);
-        Dictionary<string, float[]>? ema = null;
-        var listener = new RecordingListener { AtEpochEnd = (c, _) => ema = Snapshot(c.Ema!.EmaWeights) };
+        Dictionary<string, float[]>? ema = null, raw = null;
+        var listener = new RecordingListener { AtEpochEnd = (c, _) => (ema, raw) = (Snapshot(c.Ema!.EmaWeights), Snapshot(c.Model)) };
         var trainingParams = new TrainingParams { MaxEpochs = 2, InitialLr = 0.1, Ema = true, EmaParams = new ConstantEmaParams(0.5) };
         using var trainer = new Trainer(kd, loss.Compute, trainingParams, options: new TrainerOptions { CheckpointDirectory = dir.Path, Listeners = [listener] });
         Assert.Same(student, trainer.Model);
@@ -36,6 +36,11 @@ public sealed class KnowledgeDistillationTests
             Assert.Equal(expected.Order(), content.Tensors.Keys.Order());
             Assert.DoesNotContain(content.Tensors.Keys, k => k.Contains("teacher", StringComparison.Ordinal));
         }
+
+        // net is the student's own (raw) weights of the last epoch, not its EMA, although the model ends with the EMA.
+        AssertSame(raw!, ReadPrefix(latest, Checkpoint.NetPrefix));
+        Assert.True(AnyDifferent(raw!, ema!));
+        AssertSame(ema!, ReadPrefix(latest, Checkpoint.EmaNetPrefix));
 
         using var loaded = new LinearBatchNorm();
         Assert.Equal("ema_net", Checkpoint.LoadForInference(loaded, latest));
