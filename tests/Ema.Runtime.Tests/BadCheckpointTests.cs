@@ -39,6 +39,7 @@ public sealed class BadCheckpointTests : IDisposable
         { "size-mismatch", "needs 96 bytes", "net.linear.weight" },
         { "missing-tensor", "missing", "ema_net.bn.running_var" },
         { "shape-mismatch", "does not match the model's [4, 3]", "ema_net.linear.weight" },
+        { "newer-format", "'ema_checkpoint_version' = '2': this Ema reads checkpoint format 1 only", null },
     };
 
     [Theory]
@@ -182,6 +183,9 @@ public sealed class BadCheckpointTests : IDisposable
                 break;
             case "shape-mismatch":
                 header["ema_net.linear.weight"]!["shape"] = new JsonArray(3, 4); // same byte size, other shape
+                break;
+            case "newer-format":
+                header["__metadata__"]!["ema_checkpoint_version"] = "2";
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));

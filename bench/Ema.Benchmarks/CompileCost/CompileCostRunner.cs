@@ -64,8 +64,13 @@ internal static partial class CompileCostRunner
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| with Ema generator/analyzers | {w:0.00} | {(w / wo - 1) * 100:0.0}% |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| compiler-reported Ema generator time (with) | {gen:0.000} | {gen / wo * 100:0.0}% of the build without |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| compiler-reported Ema analyzer time (with) | {ana:0.000} | {ana / wo * 100:0.0}% of the build without |"));
-        bool met = (gen + ana) / wo <= 0.05;
-        Console.WriteLine($"Target: Ema generator + analyzer time <= 5% of the build: {(met ? "MET" : "MISSED")}");
+        // The target as the issue defines it: the median build with the tools against the median build without.
+        bool met = w / wo - 1 <= 0.05;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Target: build with Ema's generator and analyzers <= 5% over the build without: {(met ? "MET" : "MISSED")} ({(w / wo - 1) * 100:0.0}%)"));
+        // Stricter, and printed for what it shows: csc charges first-time binding and metadata loading to whichever
+        // component touches the compilation first, so this also counts work the build does with or without Ema.
+        bool attributedMet = (gen + ana) / wo <= 0.05;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Stricter reading: compiler-attributed Ema generator + analyzer time <= 5% of the build without: {(attributedMet ? "MET" : "MISSED")} ({(gen + ana) / wo * 100:0.0}%)"));
         Console.WriteLine("The whole-build difference also counts MSBuild checking the two extra ProjectReferences (absent when they ship in the package) and this machine's load.");
         Console.WriteLine(new JsonObject
         {

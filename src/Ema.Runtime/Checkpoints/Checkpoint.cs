@@ -99,6 +99,7 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(path);
         using var scope = NewDisposeScope();
         using SafetensorsContent content = SafetensorsReader.Read(path);
+        CheckpointMetadata.CheckVersion(content);
         bool hasEma = content.Tensors.Keys.Any(k => k.StartsWith(EmaNetPrefix, StringComparison.Ordinal));
         string prefix = hasEma ? EmaNetPrefix : NetPrefix;
         Dictionary<string, Tensor> targets = StateDict(model);

@@ -85,8 +85,22 @@ internal static class CheckpointMetadata
 
     private static string Sha256(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
 
+    /// <summary>
+    /// Refuses a file of a newer checkpoint format, whose meaning this version cannot know. A file without the key
+    /// (a safetensors file from another tool with <c>net.</c> / <c>ema_net.</c> names) is read as version 1.
+    /// </summary>
+    public static void CheckVersion(SafetensorsContent content)
+    {
+        if (content.Metadata.TryGetValue(VersionKey, out string? text) && !string.Equals(text, Version, StringComparison.Ordinal))
+        {
+            throw new CheckpointException(content.Path,
+                $"__metadata__ '{VersionKey}' = '{text}': this Ema reads checkpoint format {Version} only; a file of a newer format needs a newer Ema.");
+        }
+    }
+
     public static CheckpointInfo Parse(SafetensorsContent content)
     {
+        CheckVersion(content);
         IReadOnlyDictionary<string, string> metadata = content.Metadata;
         bool hasEma = content.Tensors.Keys.Any(k => k.StartsWith(Checkpoint.EmaNetPrefix, StringComparison.Ordinal));
         return new CheckpointInfo
