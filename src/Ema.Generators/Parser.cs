@@ -146,7 +146,8 @@ internal static class Parser
         bool isNullable = kind == ParameterKind.String
             && (type.NullableAnnotation == NullableAnnotation.Annotated || (parameter.HasExplicitDefaultValue && defaultValue == null));
         string typeName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + (isNullable ? "?" : string.Empty);
-        string? defaultLiteral = DefaultLiteral(kind, type, parameter.HasExplicitDefaultValue, defaultValue);
+        // A nullable string without a default defaults to null, which is also what its absent config key means.
+        string? defaultLiteral = isNullable && !parameter.HasExplicitDefaultValue ? "null" : DefaultLiteral(kind, type, parameter.HasExplicitDefaultValue, defaultValue);
         if (defaultLiteral == null)
         {
             return null;
@@ -166,15 +167,17 @@ internal static class Parser
             typeName,
             isNullable,
             defaultLiteral,
-            !parameter.HasExplicitDefaultValue,
+            // A nullable string without a default may be left out: config has no null (an absent key is how a
+            // null is written, see EmitWrite), so requiring the key would make a null value unloadable.
+            !parameter.HasExplicitDefaultValue && !isNullable,
             range,
             docs.TryGetValue(plainName, out string? doc) ? doc : null);
     }
 
     /// <summary>
-/// The declared default as a literal; a parameter without one gets its type's default, for the record's C#
-/// constructor only (config requires the key, and the docs of the parameter say so).
-/// </summary>
+    /// The declared default as a literal; a parameter without one gets its type's default, for the record's C#
+    /// constructor only (config requires the key, and the docs of the parameter say so).
+    /// </summary>
     private static string? DefaultLiteral(ParameterKind kind, ITypeSymbol type, bool hasDefault, object? value)
     {
         switch (kind)

@@ -68,4 +68,58 @@ public sealed class RequiredParameterTests
             context.Unload();
         }
     }
+
+    private const string NullableNote = """"
+        using System;
+        using Ema;
+
+        namespace Notes;
+
+        [DecaySchedule("noted")]
+        public sealed class NotedDecay(string? note, int steps) : IDecayFunction
+        {
+            public double Compute(double decay, long step, long totalSteps) => decay;
+        }
+
+        public static class Driver
+        {
+            public static string[] Run()
+            {
+                var loaded = (NotedEmaParams)DecaySchedules.FromJson("""{"decay_type": "noted", "steps": 3}""");
+                var madeInCode = new NotedEmaParams(steps: 3);
+                string missingSteps;
+                try
+                {
+                    DecaySchedules.FromJson("""{"decay_type": "noted", "note": "x"}""");
+                    missingSteps = "no error";
+                }
+                catch (EmaConfigException e)
+                {
+                    missingSteps = e.Key ?? "";
+                }
+
+                return [loaded.Note ?? "<null>", madeInCode.ToJson(), (DecaySchedules.FromJson(madeInCode.ToJson()) == madeInCode).ToString(), missingSteps];
+            }
+        }
+        """";
+
+    [Fact]
+    public void A_nullable_string_without_a_default_may_be_left_out_and_means_null_so_a_null_round_trips()
+    {
+        byte[] image = GeneratorHarness.CompileWithGenerator("NotesLib", null, NullableNote);
+        var context = new IsolatedRuntime(new() { ["NotesLib"] = image });
+        try
+        {
+            var results = (string[])context.Invoke("NotesLib", "Notes.Driver", "Run")!;
+
+            Assert.Equal("<null>", results[0]);
+            Assert.Equal("""{"decay_type":"noted","decay":0.9999,"steps":3}""", results[1]); // null is written as an absent key
+            Assert.Equal("True", results[2]);
+            Assert.Equal("steps", results[3]); // the int without a default stays required
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
 }
