@@ -135,6 +135,48 @@ public sealed class DecayValueAnalyzerTests
     }
 
     [Theory]
+    [InlineData("1.2f", "1.2")]
+    [InlineData("1.5f", "1.5")]
+    [InlineData("-0.1f", "-0.1")]
+    [InlineData("1.2", "1.2")]
+    // An explicit cast is the user's own double: shown as that double.
+    [InlineData("(double)1.2f", "1.2000000476837158")]
+    public async Task The_message_shows_a_float_decay_as_the_float_that_was_written(string argument, string shown)
+    {
+        var test = new Test($$"""
+            using Ema;
+            class C { object M() => new ExpEmaParams({{argument}}); }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(2, 42, 2, 42 + argument.Length).WithArguments(shown, "Ema.EmaParams.Decay"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_float_typed_decay_and_a_float_schedule_parameter_are_shown_as_floats()
+    {
+        var test = new Test("""
+            using System;
+            using System.ComponentModel.DataAnnotations;
+            using Ema;
+            [AttributeUsage(AttributeTargets.Class)]
+            sealed class EmaOptionsAttribute(float decay) : Attribute { public float Decay { get; set; } = decay; }
+            [EmaOptions(1.2f)] class A { }
+            [EmaOptions(0.5f, Decay = 1.1f)] class B { }
+            [DecaySchedule("floor")]
+            public sealed class FloorDecay([Range(0.5, 10)] float floor = 1) : IDecayFunction
+            {
+                public double Compute(double decay, long step, long totalSteps) => decay;
+            }
+            class C { object M() => new FloorDecay(0.2f); }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(6, 13, 6, 17).WithArguments("1.2", "Ema.EmaParams.Decay"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(7, 27, 7, 31).WithArguments("1.1", "Ema.EmaParams.Decay"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0005").WithSpan(13, 40, 13, 44)
+            .WithArguments("floor", "0.2", "in the interval [0.5, 10]", "floor", "FloorDecay"));
+        await test.RunAsync();
+    }
+
+    [Theory]
     [InlineData("return new ExpEmaParams(beta: {|EMA0005:0|});")]
     [InlineData("return new ExpEmaParams(0.99, {|EMA0005:-15|});")]
     [InlineData("return new ExpEmaParams { Beta = {|EMA0005:-1.0|} };")]
