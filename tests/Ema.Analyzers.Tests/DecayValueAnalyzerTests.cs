@@ -36,6 +36,8 @@ public sealed class DecayValueAnalyzerTests
     [InlineData("return new ExpEmaParams({|EMA0001:1.5f|});")]
     [InlineData("return new ExpEmaParams({|EMA0001:TooHigh - 0.2|});")]
     [InlineData("return new ExpEmaParams({|EMA0001:double.NaN|});")]
+    [InlineData("ExpEmaParams target = new({|EMA0001:1.2|}); return target;")]
+    [InlineData("ExpEmaParams target = new(beta: 10, decay: {|EMA0001:1.2|}); return target;")]
     [InlineData("return new ExpDecay().Compute({|EMA0001:1.2|}, 1, 10);")]
     [InlineData("IDecayFunction f = new ConstantDecay(); return f.Compute(decay: {|EMA0001:-1|}, step: 1, totalSteps: 10);")]
     public async Task A_constant_decay_outside_the_open_interval_is_an_error(string body)
@@ -60,6 +62,30 @@ public sealed class DecayValueAnalyzerTests
     {
         string source = InMethod(body).Replace("class C\n{", "class C\n{\n    static double Compute() => 1.2;\n    static object Unrelated(double decay) => decay;", StringComparison.Ordinal);
         await Test.RunAsync(source);
+    }
+
+    [Fact]
+    public async Task A_decay_passed_to_the_EmaParams_base_constructor_is_checked()
+    {
+        // The generated records are sealed; a hand-written record derives from EmaParams itself.
+        await Test.RunAsync("""
+            using Ema;
+            sealed record PrimaryParams() : EmaParams({|EMA0001:1.2|})
+            {
+                public override string DecayType => "primary";
+                protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) { }
+            }
+
+            sealed record ExplicitParams : EmaParams
+            {
+                public ExplicitParams() : base({|EMA0001:1.2|}) { }
+                public ExplicitParams(int unused) : base(decay: {|EMA0001:-1|}) { }
+                public ExplicitParams(double decay) : base(decay) { }
+                public ExplicitParams(bool unused) : base(0.99) { }
+                public override string DecayType => "explicit";
+                protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) { }
+            }
+            """);
     }
 
     [Fact]
