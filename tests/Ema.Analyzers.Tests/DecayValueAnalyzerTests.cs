@@ -277,9 +277,20 @@ public sealed class DecayValueAnalyzerTests
     [Fact]
     public async Task A_project_without_Ema_Runtime_gets_no_diagnostics()
     {
+        // A look-alike of Ema.Runtime's EmaParams (a "decay" constructor parameter, a Decay property) that the
+        // analyzer would flag twice if it ran: only the gate, no Ema symbols without Ema.Runtime's IDecayFunction
+        // and [DecaySchedule], keeps this project quiet.
         var test = new Test("""
-            namespace Ema { public abstract record EmaParams(double Decay); }
+            namespace Ema
+            {
+                public abstract record EmaParams
+                {
+                    protected EmaParams(double decay) => Decay = decay;
+                    public double Decay { get; init; }
+                }
+            }
             sealed record Mine() : Ema.EmaParams(1.2);
+            class C { object M() => new Mine() with { Decay = 1.5 }; }
             """);
         test.TestState.AdditionalReferences.Clear();
         test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
