@@ -49,64 +49,79 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
 
         private RangeData? ReadRange(ISymbol member) => _ranges.GetOrAdd(member, m => ScheduleCatalog.ReadRange(m, _symbols));
 
+        // Every handler below runs for each argument and assignment in the compilation, nearly all of them nothing to
+        // do with Ema. So each test is cheaper than the next: the folded constant (already computed by the compiler;
+        // most values are not constants, and strings and bools are not numbers), then names, and only then the
+        // type checks that walk base types and interfaces.
         public void AnalyzeArgument(OperationAnalysisContext context)
         {
             var argument = (IArgumentOperation)context.Operation;
 
             // Omitted arguments carry the parameter's default at the call's syntax: nothing the user wrote.
-            if (argument.ArgumentKind != ArgumentKind.Explicit || argument.Parameter is not { } parameter ||
-                parameter.ContainingSymbol is not IMethodSymbol method)
+            if (argument.ArgumentKind != ArgumentKind.Explicit || NumericConstant.Read(argument.Value) is not { } constant ||
+                argument.Parameter is not { ContainingSymbol: IMethodSymbol method } parameter)
             {
                 return;
             }
 
             INamedTypeSymbol type = method.ContainingType;
-            if (parameter.Name == DecayParameterName && TakesDecay(type))
+            if (parameter.Name == DecayParameterName)
             {
-                CheckDecay(context, argument.Value);
+                // Nothing else applies either way: an Ema decay's range is (0, 1), and any other "decay" is not Ema's.
+                if (TakesDecay(type))
+                {
+                    CheckDecay(context, argument.Value, constant);
+                }
+
                 return;
             }
 
             // Only schedules and their records declare ranges the analyzer enforces.
             if (_symbols.IsEmaParams(type))
             {
-                CheckRecordMember(context, type, parameter.Name, parameter, argument.Value);
+                CheckRecordMember(context, type, parameter.Name, parameter, argument.Value, constant);
             }
             else if (_symbols.IsDecayFunction(type) && ReadRange(parameter) is { } range)
             {
-                CheckParameter(context, argument.Value, range, parameter.Name, parameter.Name, type.ToDisplayString());
+                CheckParameter(context, argument.Value, constant, range, parameter.Name, parameter.Name, type.ToDisplayString());
             }
         }
 
         public void AnalyzeAssignment(OperationAnalysisContext context)
         {
             var assignment = (ISimpleAssignmentOperation)context.Operation;
-            if (assignment.Target is IPropertyReferenceOperation { Property: var property })
+            if (assignment.Target is IPropertyReferenceOperation { Property: var property } &&
+                NumericConstant.Read(assignment.Value) is { } constant)
             {
-                CheckProperty(context, property, assignment.Value);
+                CheckProperty(context, property, assignment.Value, constant);
             }
         }
 
         public void AnalyzePropertyInitializer(OperationAnalysisContext context)
         {
             var initializer = (IPropertyInitializerOperation)context.Operation;
+            if (NumericConstant.Read(initializer.Value) is not { } constant)
+            {
+                return;
+            }
+
             foreach (IPropertySymbol property in initializer.InitializedProperties)
             {
-                CheckProperty(context, property, initializer.Value);
+                CheckProperty(context, property, initializer.Value, constant);
             }
         }
 
-        private void CheckProperty(OperationAnalysisContext context, IPropertySymbol property, IOperation value)
+        private void CheckProperty(OperationAnalysisContext context, IPropertySymbol property, IOperation value, NumericConstant constant)
         {
             INamedTypeSymbol type = property.ContainingType;
-            if (SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, _symbols.Decay) ||
-                (property.Name == DecayPropertyName && IsEmaAttribute(type)))
+            if (property.Name == DecayPropertyName &&
+                (SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, _symbols.Decay) || IsEmaAttribute(type)))
             {
-                CheckDecay(context, value);
+                CheckDecay(context, value, constant);
             }
             else if (_symbols.IsEmaParams(type))
             {
-                CheckRecordMember(context, type, property.Name, property, value);
+                CheckRecordMember(context, type, property.Name, property, value, constant);
             }
         }
 
@@ -129,27 +144,21 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
              ScheduleCatalog.For(_compilation, _symbols).DeclaresSchedules(type.ContainingAssembly));
 
         /// <summary>A record's range comes from its own [Range] if the generator carried it, else from its schedule's constructor.</summary>
-        private void CheckRecordMember(OperationAnalysisContext context, INamedTypeSymbol record, string memberName, ISymbol member, IOperation value)
+        private void CheckRecordMember(OperationAnalysisContext context, INamedTypeSymbol record, string memberName, ISymbol member, IOperation value, NumericConstant constant)
         {
-            if (!value.ConstantValue.HasValue)
-            {
-                return;
-            }
-
             ScheduleInfo? schedule = ScheduleCatalog.For(_compilation, _symbols).FindByRecord(record);
             ScheduleParameter? parameter = schedule?.FindByMemberName(memberName);
             RangeData? range = ReadRange(member) ?? parameter?.Range;
             if (range is not null)
             {
                 string origin = schedule is null ? record.ToDisplayString() : "schedule '" + schedule.Name + "', " + schedule.Origin;
-                CheckParameter(context, value, range, memberName, parameter?.Name ?? memberName, origin);
+                CheckParameter(context, value, constant, range, memberName, parameter?.Name ?? memberName, origin);
             }
         }
 
-        private static void CheckDecay(OperationAnalysisContext context, IOperation value)
+        private static void CheckDecay(OperationAnalysisContext context, IOperation value, NumericConstant constant)
         {
-            if (ValueRange.ToDouble(value.ConstantValue.HasValue ? value.ConstantValue.Value : null) is not double decay ||
-                ValueRange.Decay.Contains(decay))
+            if (ValueRange.Decay.Contains(constant.Value))
             {
                 return;
             }
@@ -159,13 +168,13 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
                 DiagnosticDescriptors.DecayOutOfRange,
                 value.Syntax.GetLocation(),
                 ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ReplacementProperty, replacement),
-                RangeData.Format(decay),
+                constant.Text,
                 "Ema.EmaParams.Decay"));
         }
 
-        private static void CheckParameter(OperationAnalysisContext context, IOperation value, RangeData range, string name, string declaredOn, string origin)
+        private static void CheckParameter(OperationAnalysisContext context, IOperation value, NumericConstant constant, RangeData range, string name, string declaredOn, string origin)
         {
-            if (ValueRange.ToDouble(value.ConstantValue.HasValue ? value.ConstantValue.Value : null) is not double number || range.Contains(number))
+            if (range.Contains(constant.Value))
             {
                 return;
             }
@@ -174,7 +183,7 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
                 DiagnosticDescriptors.ParameterOutOfRange,
                 value.Syntax.GetLocation(),
                 name,
-                RangeData.Format(number),
+                constant.Text,
                 range.Describe(),
                 declaredOn,
                 origin));

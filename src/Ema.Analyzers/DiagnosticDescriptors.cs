@@ -37,7 +37,7 @@ internal static class DiagnosticDescriptors
         "EMA0004",
         DiagnosticSeverity.Error,
         "Class cannot be a decay schedule",
-        "[DecaySchedule] on '{0}' is invalid: {1}",
+        "[DecaySchedule] on '{0}' is invalid: {1} (a rule of the Ema source generator, which gives such a class no EmaParams record and no entry in the schedule registry)",
         "A [DecaySchedule] class must be a non-abstract, non-generic class (or record class), not private or protected, implementing Ema.IDecayFunction with a public constructor whose parameters are double, float, int, long, bool, string or accessible enums, each giving its own property and config key; its name must be a letter followed by letters, digits, '-' or '_'. The generator skips any other class.");
 
     public static readonly DiagnosticDescriptor ParameterOutOfRange = Create(
@@ -51,7 +51,7 @@ internal static class DiagnosticDescriptors
         "EMA0006",
         DiagnosticSeverity.Warning,
         "Unknown key in ema_params",
-        "Unknown key '{0}' in ema_params{1}: no registered schedule takes it; the known keys are {2}",
+        "Unknown key '{0}' in ema_params{1}: no registered schedule takes it; the known keys are {2} (decay, decay_type and the snake_case constructor parameters of the classes marked [DecaySchedule] in {3})",
         "Keys in an ema_params object are decay, decay_type and the snake_case constructor parameters of the registered schedules; any other key is an error when the config is loaded.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>

@@ -4,7 +4,7 @@ namespace Ema.Analyzers;
 
 /// <summary>
 /// The start every Ema analyzer shares: concurrent, no generated code, and nothing at all in a compilation that
-/// does not reference the Ema runtime; the well-known symbols are resolved once per compilation.
+/// does not reference the Ema runtime; the well-known symbols are resolved once per compilation, for all of them.
 /// </summary>
 public abstract class EmaAnalyzer : DiagnosticAnalyzer
 {
@@ -15,7 +15,7 @@ public abstract class EmaAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            if (EmaSymbols.TryCreate(start.Compilation) is { } symbols)
+            if (EmaSymbols.For(start.Compilation) is { } symbols)
             {
                 Register(start, symbols);
             }

@@ -3,11 +3,15 @@ using Microsoft.CodeAnalysis;
 namespace Ema.Analyzers;
 
 /// <summary>
-/// The runtime contract's symbols, resolved once per compilation. A compilation that does not reference
-/// Ema.Runtime has none of them, and the analyzers then register no actions at all.
+/// The runtime contract's symbols, resolved once per compilation for all the analyzers (<see cref="For"/>). A
+/// compilation that does not reference Ema.Runtime has none of them, and the analyzers then register no actions at all.
 /// </summary>
 internal sealed class EmaSymbols
 {
+    // Each GetTypeByMetadataName searches the compilation and every reference; four analyzers start on each
+    // compilation, and without this table each of them would repeat the eight look-ups.
+    private static readonly PerCompilation<EmaSymbols?> s_cache = new();
+
     private EmaSymbols(
         INamedTypeSymbol emaParams,
         IPropertySymbol decay,
@@ -44,7 +48,10 @@ internal sealed class EmaSymbols
 
     public INamedTypeSymbol? Attribute { get; }
 
-    public static EmaSymbols? TryCreate(Compilation compilation)
+    /// <summary>The compilation's symbols, shared by every analyzer; null when it does not reference Ema.Runtime.</summary>
+    public static EmaSymbols? For(Compilation compilation) => s_cache.Get(compilation, TryCreate);
+
+    private static EmaSymbols? TryCreate(Compilation compilation)
     {
         INamedTypeSymbol? emaParams = compilation.GetTypeByMetadataName("Ema.EmaParams");
         INamedTypeSymbol? decayFunction = compilation.GetTypeByMetadataName("Ema.IDecayFunction");

@@ -161,7 +161,8 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
                     closest is null ? null : Replacement(JsonQuote(closest)),
                     property.Name,
                     ScheduleNameAnalyzer.DidYouMean(closest),
-                    string.Join(", ", catalog.Keys)));
+                    string.Join(", ", catalog.Keys),
+                    catalog.Origins));
                 continue;
             }
 

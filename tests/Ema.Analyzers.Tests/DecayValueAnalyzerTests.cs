@@ -36,6 +36,8 @@ public sealed class DecayValueAnalyzerTests
     [InlineData("return new ExpEmaParams({|EMA0001:1.5f|});")]
     [InlineData("return new ExpEmaParams({|EMA0001:TooHigh - 0.2|});")]
     [InlineData("return new ExpEmaParams({|EMA0001:double.NaN|});")]
+    [InlineData("ExpEmaParams target = new({|EMA0001:1.2|}); return target;")]
+    [InlineData("ExpEmaParams target = new(beta: 10, decay: {|EMA0001:1.2|}); return target;")]
     [InlineData("return new ExpDecay().Compute({|EMA0001:1.2|}, 1, 10);")]
     [InlineData("IDecayFunction f = new ConstantDecay(); return f.Compute(decay: {|EMA0001:-1|}, step: 1, totalSteps: 10);")]
     public async Task A_constant_decay_outside_the_open_interval_is_an_error(string body)
@@ -60,6 +62,30 @@ public sealed class DecayValueAnalyzerTests
     {
         string source = InMethod(body).Replace("class C\n{", "class C\n{\n    static double Compute() => 1.2;\n    static object Unrelated(double decay) => decay;", StringComparison.Ordinal);
         await Test.RunAsync(source);
+    }
+
+    [Fact]
+    public async Task A_decay_passed_to_the_EmaParams_base_constructor_is_checked()
+    {
+        // The generated records are sealed; a hand-written record derives from EmaParams itself.
+        await Test.RunAsync("""
+            using Ema;
+            sealed record PrimaryParams() : EmaParams({|EMA0001:1.2|})
+            {
+                public override string DecayType => "primary";
+                protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) { }
+            }
+
+            sealed record ExplicitParams : EmaParams
+            {
+                public ExplicitParams() : base({|EMA0001:1.2|}) { }
+                public ExplicitParams(int unused) : base(decay: {|EMA0001:-1|}) { }
+                public ExplicitParams(double decay) : base(decay) { }
+                public ExplicitParams(bool unused) : base(0.99) { }
+                public override string DecayType => "explicit";
+                protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) { }
+            }
+            """);
     }
 
     [Fact]
@@ -131,6 +157,48 @@ public sealed class DecayValueAnalyzerTests
             class C { object M() => new ExpEmaParams(1 + 0.2); }
             """);
         test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(2, 42, 2, 49).WithArguments("1.2", "Ema.EmaParams.Decay"));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("1.2f", "1.2")]
+    [InlineData("1.5f", "1.5")]
+    [InlineData("-0.1f", "-0.1")]
+    [InlineData("1.2", "1.2")]
+    // An explicit cast is the user's own double: shown as that double.
+    [InlineData("(double)1.2f", "1.2000000476837158")]
+    public async Task The_message_shows_a_float_decay_as_the_float_that_was_written(string argument, string shown)
+    {
+        var test = new Test($$"""
+            using Ema;
+            class C { object M() => new ExpEmaParams({{argument}}); }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(2, 42, 2, 42 + argument.Length).WithArguments(shown, "Ema.EmaParams.Decay"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_float_typed_decay_and_a_float_schedule_parameter_are_shown_as_floats()
+    {
+        var test = new Test("""
+            using System;
+            using System.ComponentModel.DataAnnotations;
+            using Ema;
+            [AttributeUsage(AttributeTargets.Class)]
+            sealed class EmaOptionsAttribute(float decay) : Attribute { public float Decay { get; set; } = decay; }
+            [EmaOptions(1.2f)] class A { }
+            [EmaOptions(0.5f, Decay = 1.1f)] class B { }
+            [DecaySchedule("floor")]
+            public sealed class FloorDecay([Range(0.5, 10)] float floor = 1) : IDecayFunction
+            {
+                public double Compute(double decay, long step, long totalSteps) => decay;
+            }
+            class C { object M() => new FloorDecay(0.2f); }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(6, 13, 6, 17).WithArguments("1.2", "Ema.EmaParams.Decay"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0001").WithSpan(7, 27, 7, 31).WithArguments("1.1", "Ema.EmaParams.Decay"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0005").WithSpan(13, 40, 13, 44)
+            .WithArguments("floor", "0.2", "in the interval [0.5, 10]", "floor", "FloorDecay"));
         await test.RunAsync();
     }
 
@@ -209,9 +277,20 @@ public sealed class DecayValueAnalyzerTests
     [Fact]
     public async Task A_project_without_Ema_Runtime_gets_no_diagnostics()
     {
+        // A look-alike of Ema.Runtime's EmaParams (a "decay" constructor parameter, a Decay property) that the
+        // analyzer would flag twice if it ran: only the gate, no Ema symbols without Ema.Runtime's IDecayFunction
+        // and [DecaySchedule], keeps this project quiet.
         var test = new Test("""
-            namespace Ema { public abstract record EmaParams(double Decay); }
+            namespace Ema
+            {
+                public abstract record EmaParams
+                {
+                    protected EmaParams(double decay) => Decay = decay;
+                    public double Decay { get; init; }
+                }
+            }
             sealed record Mine() : Ema.EmaParams(1.2);
+            class C { object M() => new Mine() with { Decay = 1.5 }; }
             """);
         test.TestState.AdditionalReferences.Clear();
         test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);

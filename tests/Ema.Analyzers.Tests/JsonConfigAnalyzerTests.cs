@@ -76,7 +76,19 @@ public sealed class JsonConfigAnalyzerTests
         var test = new Test(Code, ("train.json", """{"ema_params": {"decay": 0.99, "betta": 15}}"""));
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("EMA0006", DiagnosticSeverity.Warning)
             .WithSpan("train.json", 1, 32, 1, 39)
-            .WithArguments("betta", " (did you mean 'beta'?)", "beta, decay, decay_type"));
+            .WithArguments("betta", " (did you mean 'beta'?)", "beta, decay, decay_type", "Ema.Runtime"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task The_unknown_key_message_says_where_the_known_keys_come_from()
+    {
+        var test = new Test(Sources.WarmSchedule, ("train.json", """{"ema_params": {"decay_type": "warm", "warmup_step": 10}}"""));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("EMA0006", DiagnosticSeverity.Warning)
+            .WithSpan("train.json", 1, 39, 1, 52)
+            .WithMessage("Unknown key 'warmup_step' in ema_params (did you mean 'warmup_steps'?): no registered schedule takes it; " +
+                "the known keys are beta, decay, decay_type, warmup_steps " +
+                "(decay, decay_type and the snake_case constructor parameters of the classes marked [DecaySchedule] in Ema.Runtime, TestProject)"));
         await test.RunAsync();
     }
 

@@ -81,6 +81,16 @@ public sealed class ScheduleDeclarationAnalyzerTests
     }
 
     [Fact]
+    public async Task The_message_says_the_rule_is_the_generators()
+    {
+        var test = new Test(Usings + "[DecaySchedule(\"linear\")] public sealed class LinearDecay { }");
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0004").WithSpan(2, 47, 2, 58).WithMessage(
+            "[DecaySchedule] on 'LinearDecay' is invalid: it does not implement Ema.IDecayFunction " +
+            "(a rule of the Ema source generator, which gives such a class no EmaParams record and no entry in the schedule registry)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Each_reason_is_its_own_message()
     {
         var test = new Test(Usings + "[DecaySchedule(\"bad name\")] public abstract class Bad<T> { }");

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Ema.Shared;
 using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
@@ -19,7 +18,7 @@ internal sealed class ScheduleCatalog
     /// <summary>SuperGradients' default when decay_type is missing.</summary>
     public const string DefaultScheduleName = "exp";
 
-    private static readonly ConditionalWeakTable<Compilation, Lazy<ScheduleCatalog>> s_cache = new();
+    private static readonly PerCompilation<ScheduleCatalog> s_cache = new();
 
     private readonly Dictionary<string, ImmutableArray<ScheduleInfo>> _byName;
     private readonly Dictionary<string, ScheduleInfo> _byRecord;
@@ -59,7 +58,7 @@ internal sealed class ScheduleCatalog
     public string Origins { get; }
 
     public static ScheduleCatalog For(Compilation compilation, EmaSymbols symbols) =>
-        s_cache.GetValue(compilation, c => new Lazy<ScheduleCatalog>(() => Build(c, symbols))).Value;
+        s_cache.Get(compilation, c => Build(c, symbols));
 
     public ScheduleInfo? FindByName(string name) =>
         _byName.TryGetValue(name, out ImmutableArray<ScheduleInfo> found) ? found[0] : null;

@@ -7,21 +7,4 @@ internal static class ValueRange
 {
     /// <summary>The decay's open interval (0, 1), declared by EmaParams.Decay.</summary>
     public static readonly RangeData Decay = new(0, 1, minimumIsExclusive: true, maximumIsExclusive: true, isInt32: false);
-
-    /// <summary>Converts a folded C# constant to double; null for strings, bools, chars and null.</summary>
-    public static double? ToDouble(object? value) => value switch
-    {
-        double d => d,
-        float f => f,
-        int i => i,
-        long l => l,
-        short s => s,
-        sbyte sb => sb,
-        byte b => b,
-        ushort us => us,
-        uint ui => ui,
-        ulong ul => ul,
-        decimal m => (double)m,
-        _ => null,
-    };
 }

@@ -60,7 +60,11 @@ internal sealed class RangeData
         return "in the interval " + (MinimumIsExclusive ? "(" : "[") + Format(Minimum) + ", " + Format(Maximum) + (MaximumIsExclusive ? ")" : "]");
     }
 
+    /// <summary>The shortest invariant text that reads back as the same double.</summary>
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The shortest invariant text that reads back as the same float: 1.2f is "1.2", not its double expansion.</summary>
+    public static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static bool IsExtreme(double value) =>
         double.IsInfinity(value) || value == double.MaxValue || value == double.MinValue ||
