@@ -36,20 +36,10 @@ public static class TrainingApp
             trainingParams = trainingParams with { MaxEpochs = maxEpochs };
         }
 
-        Device device;
-        if (arguments.Device == "cuda")
+        if (DeviceChoice.Select(arguments.Device, out string? deviceError) is not { } device)
         {
-            if (!cuda.is_available())
-            {
-                output.WriteLine("error: --device cuda: TorchSharp sees no CUDA device here. Use a machine with an NVIDIA GPU and an application that references TorchSharp-cuda-linux (or TorchSharp-cuda-windows) instead of TorchSharp-cpu.");
-                return 3;
-            }
-
-            device = CUDA;
-        }
-        else
-        {
-            device = CPU;
+            output.WriteLine($"error: {deviceError}");
+            return 3;
         }
 
         Directory.CreateDirectory(arguments.OutputDirectory);

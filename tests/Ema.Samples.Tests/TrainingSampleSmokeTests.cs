@@ -77,8 +77,12 @@ public sealed partial class TrainingSampleSmokeTests : IDisposable
         int exitCode = TrainingApp.Run(["--device", "cuda", "--max-epochs", "1", "--out", _output], console, interactive: false);
 
         Assert.Equal(3, exitCode);
-        Assert.Contains("no CUDA device", console.ToString());
-        Assert.Contains("TorchSharp-cuda-linux", console.ToString());
+        string printed = console.ToString();
+        Assert.Contains("no CUDA device", printed);
+        // The message names this build's package (the csproj default) and the command that builds a CUDA one.
+        Assert.Contains("this build references TorchSharp-cpu", printed);
+        Assert.Contains("-p:EmaTorchSharpPackage=TorchSharp-cuda-linux -- --device cuda", printed);
+        Assert.False(Directory.Exists(_output));
     }
 
     public void Dispose()
