@@ -5,6 +5,7 @@ using Spectre.Console;
 namespace Ema.Samples.Tests;
 
 /// <summary>The README's main job, run in-process for one short epoch into a temporary folder.</summary>
+[Collection(SamplesCollection.Name)]
 public sealed partial class TrainingSampleSmokeTests : IDisposable
 {
     private readonly string _output = Path.Combine(Path.GetTempPath(), "ema-sample-" + Guid.NewGuid().ToString("N"));
