@@ -1,58 +1,6 @@
-// Knowledge distillation with the EMA of the student: the teacher stays frozen and is never written; the student
-// trains on the task loss plus the distance to the teacher's outputs, and its EMA is validated, checkpointed and
-// loaded for inference. Run: dotnet run --project samples/Ema.Samples.KnowledgeDistillation -c Release
-using Ema;
-using TorchSharp;
-using static TorchSharp.torch;
+// Knowledge distillation with the EMA of the student:
+// dotnet run --project samples/Ema.Samples.KnowledgeDistillation -c Release [-- --out DIR --epochs N --teacher-epochs N]
+// Without --out, the checkpoints go to a new folder under the temporary directory, printed at the start.
+using Ema.Samples.KnowledgeDistillation;
 
-manual_seed(0);
-using Tensor xTrain = rand(2048, 1) * 4 - 2;
-using Tensor yTrain = xTrain.mul(3).sin() + (randn(2048, 1) * 0.3); // noisy targets
-using Tensor xValidation = linspace(-2, 2, 512).reshape(512, 1);
-using Tensor yValidation = xValidation.mul(3).sin();
-List<(Tensor, Tensor)> train = Enumerable.Range(0, 32).Select(i => (xTrain.narrow(0, i * 64, 64), yTrain.narrow(0, i * 64, 64))).ToList();
-List<(Tensor, Tensor)> validation = [(xValidation, yValidation)];
-
-// A teacher trained beforehand (here: briefly, with a plain loop).
-var teacher = Mlp(hidden: 64);
-using (var teacherOptimizer = optim.Adam(teacher.parameters(), 0.01))
-{
-    for (int epoch = 0; epoch < 30; epoch++)
-    {
-        foreach ((Tensor x, Tensor y) in train)
-        {
-            using var scope = NewDisposeScope();
-            Tensor loss = nn.functional.mse_loss(teacher.call(x), y);
-            teacherOptimizer.zero_grad();
-            loss.backward();
-            teacherOptimizer.step();
-        }
-    }
-}
-
-float[] teacherBefore = teacher.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
-var student = Mlp(hidden: 16);
-using var kd = new KnowledgeDistillationModule(student, teacher);
-using var distillation = new DistillationLoss((output, target) => nn.functional.mse_loss(output, target), distillationWeight: 0.7);
-string checkpoints = Path.Combine(Path.GetTempPath(), "ema-kd-sample");
-var trainingParams = TrainingParams.FromJson("""
-    {"max_epochs": 20, "initial_lr": 0.05, "ema": true, "ema_params": {"decay": 0.99, "decay_type": "threshold"}}
-    """);
-using var trainer = new Trainer(kd, distillation.Compute, trainingParams, optim.SGD(student.parameters(), trainingParams.InitialLr, momentum: 0.9),
-    new TrainerOptions { CheckpointDirectory = checkpoints, ValidationMetric = (output, target) => nn.functional.mse_loss(output, target).item<float>() });
-
-foreach (EpochResult result in trainer.Train(train, validation).Where(r => r.Epoch % 5 == 0))
-{
-    Console.WriteLine($"epoch {result.Epoch,2}  student validation MSE: raw {result.RawMetric:F4}  EMA {result.EmaMetric:F4}");
-}
-
-bool teacherUntouched = teacher.parameters().SelectMany(p => p.data<float>().ToArray()).SequenceEqual(teacherBefore);
-Console.WriteLine($"teacher bit-identical after training: {teacherUntouched}");
-
-using var deployed = Mlp(hidden: 16);
-string source = Checkpoint.LoadForInference(deployed, Path.Combine(checkpoints, Checkpoint.LatestFileName));
-Console.WriteLine($"student loaded for inference from '{source}' of {Path.Combine(checkpoints, Checkpoint.LatestFileName)}");
-return teacherUntouched && source == "ema_net" ? 0 : 1;
-
-static nn.Module<Tensor, Tensor> Mlp(int hidden) =>
-    nn.Sequential(("fc1", nn.Linear(1, hidden)), ("act", nn.Tanh()), ("fc2", nn.Linear(hidden, hidden)), ("act2", nn.Tanh()), ("fc3", nn.Linear(hidden, 1)));
+return DistillationApp.Run(args, Console.Out);

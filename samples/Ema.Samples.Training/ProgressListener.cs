@@ -3,10 +3,11 @@ using Spectre.Console;
 namespace Ema.Samples.Training;
 
 /// <summary>
-/// Shows training progress: a progress bar per epoch with the running loss when the output is a terminal,
-/// plain lines (a few per epoch) when it is not, and each epoch's validation metric for the raw and EMA weights.
+/// Shows training progress: a progress bar per epoch with the running loss on <paramref name="console"/> (the output
+/// is a terminal), plain lines (a few per epoch) on <paramref name="output"/> when there is no console, and each
+/// epoch's validation metric for the raw and EMA weights.
 /// </summary>
-internal sealed class ProgressListener(TextWriter output, bool interactive) : TrainingListener
+internal sealed class ProgressListener(TextWriter output, IAnsiConsole? console) : TrainingListener
 {
     private ProgressContext? _progress;
     private ProgressTask? _epochTask;
@@ -21,7 +22,7 @@ internal sealed class ProgressListener(TextWriter output, bool interactive) : Tr
 
     public override void OnTrainingStart(TrainingContext context)
     {
-        output.WriteLine($"training for {context.Params.MaxEpochs} epochs of {context.BatchesPerEpoch} batches ({context.TotalSteps} steps), EMA {(context.Params.Ema ? context.Params.EmaParams.ToString() : "off")}");
+        WriteLine($"training for {context.Params.MaxEpochs} epochs of {context.BatchesPerEpoch} batches ({context.TotalSteps} steps), EMA {(context.Params.Ema ? context.Params.EmaParams.ToString() : "off")}");
         StartEpoch(context);
     }
 
@@ -50,12 +51,9 @@ internal sealed class ProgressListener(TextWriter output, bool interactive) : Tr
         {
             _epochTask.Description = $"epoch {context.Epoch}/{context.Params.MaxEpochs}  done";
             _epochTask.StopTask();
-            AnsiConsole.MarkupLine(Markup.Escape(line));
         }
-        else
-        {
-            output.WriteLine(line);
-        }
+
+        WriteLine(line);
 
         if (result.Epoch < context.Params.MaxEpochs)
         {
@@ -68,9 +66,25 @@ internal sealed class ProgressListener(TextWriter output, bool interactive) : Tr
         _stepsInEpoch = 0;
         _lossSum = 0;
         _lossCount = 0;
-        if (interactive && _progress is not null)
+        if (console is not null && _progress is not null)
         {
             _epochTask = _progress.AddTask($"epoch {context.Epoch + 1}/{context.Params.MaxEpochs}", maxValue: StepsPerEpoch(context));
+        }
+    }
+
+    /// <summary>
+    /// While the progress bars are live, lines go through the console, which prints them above the bars; written to
+    /// the underlying writer directly they would be overdrawn.
+    /// </summary>
+    private void WriteLine(string line)
+    {
+        if (console is not null)
+        {
+            console.WriteLine(line);
+        }
+        else
+        {
+            output.WriteLine(line);
         }
     }
 

@@ -16,7 +16,15 @@ public static class TrainingApp
     /// <param name="args">The command line (see <see cref="SampleArguments.Usage"/>).</param>
     /// <param name="output">Where to write progress and results.</param>
     /// <param name="interactive">Whether to draw progress bars (the output is a terminal).</param>
-    public static int Run(string[] args, TextWriter output, bool interactive)
+    public static int Run(string[] args, TextWriter output, bool interactive) =>
+        Run(args, output, interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }) : null);
+
+    /// <summary>Runs the sample with progress bars drawn on <paramref name="console"/>; returns the process exit code.</summary>
+    /// <param name="args">The command line (see <see cref="SampleArguments.Usage"/>).</param>
+    /// <param name="console">The console for progress bars, progress and results (its writer takes the other lines).</param>
+    public static int Run(string[] args, IAnsiConsole console) => Run(args, console.Profile.Out.Writer, console);
+
+    private static int Run(string[] args, TextWriter output, IAnsiConsole? console)
     {
         SampleArguments arguments;
         TrainingParams trainingParams;
@@ -36,25 +44,15 @@ public static class TrainingApp
             trainingParams = trainingParams with { MaxEpochs = maxEpochs };
         }
 
-        Device device;
-        if (arguments.Device == "cuda")
+        if (DeviceChoice.Select(arguments.Device, out string? deviceError) is not { } device)
         {
-            if (!cuda.is_available())
-            {
-                output.WriteLine("error: --device cuda: TorchSharp sees no CUDA device here. Use a machine with an NVIDIA GPU and an application that references TorchSharp-cuda-linux (or TorchSharp-cuda-windows) instead of TorchSharp-cpu.");
-                return 3;
-            }
-
-            device = CUDA;
-        }
-        else
-        {
-            device = CPU;
+            output.WriteLine($"error: {deviceError}");
+            return 3;
         }
 
         Directory.CreateDirectory(arguments.OutputDirectory);
         output.WriteLine($"config {arguments.ConfigPath}, device {device.type}");
-        IReadOnlyList<EpochResult> results = Train(arguments, trainingParams, device, output, interactive);
+        IReadOnlyList<EpochResult> results = Train(arguments, trainingParams, device, output, console);
 
         string curves = Path.Combine(arguments.OutputDirectory, "validation_accuracy.png");
         Plots.ValidationCurves(curves, "accuracy", results.Select(r => r.RawMetric).ToList(), results.Select(r => r.EmaMetric ?? double.NaN).ToList());
@@ -72,7 +70,7 @@ public static class TrainingApp
         return 0;
     }
 
-    private static IReadOnlyList<EpochResult> Train(SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, bool interactive)
+    private static IReadOnlyList<EpochResult> Train(SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console)
     {
         manual_seed(0);
         var (trainPoints, trainLabels) = SyntheticData.Spirals(arguments.TrainSize, labelNoise: 0.4, seed: 1);
@@ -88,7 +86,7 @@ public static class TrainingApp
             {
                 return TrainOn(new EpochShuffledBatches(train.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(), seed: 5),
                     validation.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(),
-                    arguments, trainingParams, device, output, interactive);
+                    arguments, trainingParams, device, output, console);
             }
             finally
             {
@@ -102,7 +100,7 @@ public static class TrainingApp
     }
 
     private static IReadOnlyList<EpochResult> TrainOn(IReadOnlyCollection<(Tensor Input, Tensor Target)> train, List<(Tensor Input, Tensor Target)> validation,
-        SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, bool interactive)
+        SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console)
     {
         using var model = nn.Sequential(
             ("fc1", nn.Linear(2, 128)), ("act1", nn.ReLU()),
@@ -110,7 +108,7 @@ public static class TrainingApp
             ("fc3", nn.Linear(128, SyntheticData.Classes)));
         model.to(device);
         using var optimizer = optim.SGD(model.parameters(), trainingParams.InitialLr, momentum: 0.9);
-        var progress = new ProgressListener(output, interactive);
+        var progress = new ProgressListener(output, console);
         var options = new TrainerOptions
         {
             CheckpointDirectory = arguments.OutputDirectory,
@@ -127,13 +125,13 @@ public static class TrainingApp
         }
 
         using var trainer = new Trainer(model, Loss, trainingParams, optimizer, options);
-        if (!interactive)
+        if (console is null)
         {
             return trainer.Train(train, validation);
         }
 
         IReadOnlyList<EpochResult> results = [];
-        AnsiConsole.Progress()
+        console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>

@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
 using Ema.Samples.Training;
+using Spectre.Console;
 
 namespace Ema.Samples.Tests;
 
 /// <summary>The README's main job, run in-process for one short epoch into a temporary folder.</summary>
+[Collection(SamplesCollection.Name)]
 public sealed partial class TrainingSampleSmokeTests : IDisposable
 {
     private readonly string _output = Path.Combine(Path.GetTempPath(), "ema-sample-" + Guid.NewGuid().ToString("N"));
@@ -32,6 +34,33 @@ public sealed partial class TrainingSampleSmokeTests : IDisposable
             Assert.True(bytes.Length > 10_000, $"{figure} is {bytes.Length} bytes");
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         }
+    }
+
+    [Fact]
+    public void The_terminal_path_draws_a_progress_bar_and_prints_the_EMA_metric_and_the_output_folder()
+    {
+        // A console that Spectre takes for an ANSI terminal, so the live progress renderer runs, as in a real
+        // terminal. Default enrichers off: under CI=true they would turn interactivity off and pick the fallback.
+        var writer = new StringWriter();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.Yes,
+            Interactive = InteractionSupport.Yes,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Enrichment = new ProfileEnrichment { UseDefaultEnrichers = false },
+            Out = new AnsiConsoleOutput(TextWriter.Synchronized(writer)), // the renderer refreshes from its own thread
+        });
+        console.Profile.Width = 200; // the epoch line is 80 characters: no wrapping at the default width
+
+        int exitCode = TrainingApp.Run(["--max-epochs", "1", "--train-size", "640", "--out", _output], console);
+
+        string printed = AnsiEscape().Replace(writer.ToString(), string.Empty);
+        Assert.True(exitCode == 0, printed);
+        Assert.Matches(EpochLine(), printed);
+        Assert.Contains("epoch 1/1  done", printed); // the progress bar's final description
+        Assert.DoesNotContain("step 1/", printed); // the plain progress lines are for redirected output only
+        Assert.Contains($"output folder: {_output}", printed);
+        Assert.True(File.Exists(Path.Combine(_output, "ckpt_latest.safetensors")));
     }
 
     [Fact]
@@ -77,8 +106,12 @@ public sealed partial class TrainingSampleSmokeTests : IDisposable
         int exitCode = TrainingApp.Run(["--device", "cuda", "--max-epochs", "1", "--out", _output], console, interactive: false);
 
         Assert.Equal(3, exitCode);
-        Assert.Contains("no CUDA device", console.ToString());
-        Assert.Contains("TorchSharp-cuda-linux", console.ToString());
+        string printed = console.ToString();
+        Assert.Contains("no CUDA device", printed);
+        // The message names this build's package (the csproj default) and the command that builds a CUDA one.
+        Assert.Contains("this build references TorchSharp-cpu", printed);
+        Assert.Contains("-p:EmaTorchSharpPackage=TorchSharp-cuda-linux -- --device cuda", printed);
+        Assert.False(Directory.Exists(_output));
     }
 
     public void Dispose()
@@ -91,4 +124,7 @@ public sealed partial class TrainingSampleSmokeTests : IDisposable
 
     [GeneratedRegex(@"epoch 1/1 .*validation accuracy: raw 0\.\d{4}  EMA 0\.\d{4}")]
     private static partial Regex EpochLine();
+
+    [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]")]
+    private static partial Regex AnsiEscape();
 }
