@@ -29,13 +29,14 @@ public sealed class TensorCountTests
     }
 
     [Theory]
-    [InlineData(NonFinitePolicy.Skip)] // the default: the non-finite check writes into tensors made once
-    [InlineData(NonFinitePolicy.Ignore)]
-    public void An_update_creates_no_tensor(NonFinitePolicy policy)
+    [InlineData(NonFinitePolicy.Ignore, 0)]
+    [InlineData(NonFinitePolicy.Skip, 1)] // the default: the non-finite check's sum, one 0-dim result per floating group
+    public void An_update_creates_no_tensor_but_the_non_finite_checks_sum(NonFinitePolicy policy, int perUpdate)
     {
-        using var model = new LinearBatchNorm();
+        using var model = new LinearBatchNorm(); // one floating group (float32) and one int64 group
         using var ema = new ModelEma(model, new ExpEmaParams(), new ModelEmaOptions { NonFinite = policy });
         ema.Update(1, 100);
+        long live = SettledTensorCount();
         DisposeScopeManager.Statistics.Reset();
 
         for (int step = 2; step <= 100; step++)
@@ -43,7 +44,8 @@ public sealed class TensorCountTests
             ema.Update(step, 100);
         }
 
-        Assert.Equal(0, DisposeScopeManager.Statistics.CreatedOutsideScopeCount + DisposeScopeManager.Statistics.CreatedInScopeCount);
+        Assert.Equal(99 * perUpdate, DisposeScopeManager.Statistics.CreatedOutsideScopeCount + DisposeScopeManager.Statistics.CreatedInScopeCount);
+        Assert.Equal(live, Tensor.TotalCount); // and each is freed at once
     }
 
     [Fact]
