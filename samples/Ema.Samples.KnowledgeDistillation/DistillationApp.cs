@@ -29,6 +29,9 @@ public static class DistillationApp
         string checkpoints = arguments.OutputDirectory ?? Directory.CreateTempSubdirectory("ema-kd-sample-").FullName;
         output.WriteLine($"checkpoints: {checkpoints}");
 
+        // Every tensor made below, the data's intermediates and views included, is freed when the run ends: the
+        // samples' tests run this in their own process several times.
+        using var scope = NewDisposeScope();
         manual_seed(0);
         using Tensor xTrain = rand(2048, 1) * 4 - 2;
         using Tensor yTrain = xTrain.mul(3).sin() + (randn(2048, 1) * 0.3); // noisy targets

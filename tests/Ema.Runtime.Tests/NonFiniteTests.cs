@@ -90,9 +90,9 @@ public sealed class NonFiniteTests
     }
 
     [Theory]
-    [InlineData(ScalarType.Float32, 1e30)]   // squares overflow float32
-    [InlineData(ScalarType.BFloat16, 1e30)]  // and bfloat16, which has float32's range
-    [InlineData(ScalarType.Float16, 300.0)]  // 300 squared is past float16's 65,504
+    [InlineData(ScalarType.Float32, 1e37)]   // 64 weights of -1e37 sum past float32's -3.4e38: the fast test fails
+    [InlineData(ScalarType.BFloat16, 1e37)]  // and bfloat16's, which has float32's range
+    [InlineData(ScalarType.Float16, 2000.0)] // 64 x 2,000 is past float16's 65,504
     [InlineData(ScalarType.Float16, 65504.0)]
     public void Large_finite_weights_are_averaged_not_mistaken_for_infinity(ScalarType dtype, double large)
     {
@@ -109,11 +109,46 @@ public sealed class NonFiniteTests
             model.bias!.fill_(0.0);
         }
 
+        using (Tensor weightSum = model.weight!.sum())
+        using (Tensor asDouble = weightSum.to(ScalarType.Float64))
+        {
+            Assert.True(double.IsInfinity(asDouble.item<double>())); // so the exact test is what decides
+        }
+
         ema.Update(1, 2);
 
         Assert.Equal(0, ema.SkippedUpdates);
         Assert.Equal(1, ema.Step);
         using Tensor averaged = ema.EmaWeights["bias"].to(ScalarType.Float64);
         Assert.All(averaged.data<double>().ToArray(), v => Assert.Equal(large / 2, v, large * 1e-2));
+    }
+
+    [Fact]
+    public void A_zero_size_parameter_does_not_break_finding_the_bad_tensor()
+    {
+        using var model = new WithEmptyParameter();
+        var warnings = new List<string>();
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Warning = warnings.Add });
+        using (no_grad())
+        {
+            model.state_dict()["last"][1] = tensor(float.NaN);
+        }
+
+        ema.Update(1, 2);
+
+        Assert.Equal(1, ema.SkippedUpdates);
+        Assert.Contains("'last'", Assert.Single(warnings));
+    }
+
+    private sealed class WithEmptyParameter : nn.Module
+    {
+        public WithEmptyParameter()
+            : base(nameof(WithEmptyParameter))
+        {
+            // State-dict order puts the empty tensor before the bad one, so the search for the bad one passes it.
+            register_parameter("first", new TorchSharp.Modules.Parameter(ones(3)));
+            register_parameter("empty", new TorchSharp.Modules.Parameter(empty(0)));
+            register_parameter("last", new TorchSharp.Modules.Parameter(ones(3)));
+        }
     }
 }

@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace Ema.Soak;
 
-/// <summary>Live tensors and memory of this process: the GC heap, glibc's heap in use, and anonymous resident memory.</summary>
+/// <summary>
+/// Live tensors and memory of this process: the GC heap, glibc's heap in use, and anonymous resident memory. Off
+/// Linux the native heap is unknown (-1) and the resident memory is the whole working set.
+/// </summary>
 internal sealed record MemorySample(long Tensors, long GcHeap, long NativeHeap, long AnonymousResident)
 {
     public const int Count = 3;
@@ -44,9 +47,15 @@ internal sealed record MemorySample(long Tensors, long GcHeap, long NativeHeap, 
         }
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        NativeMethods.malloc_trim(0);
-        NativeMethods.MallInfo2 info = NativeMethods.mallinfo2();
-        return new MemorySample(Tensor.TotalCount, GC.GetTotalMemory(forceFullCollection: true), (long)(info.Uordblks + info.Hblkhd), AnonymousResidentBytes());
+        long native = -1;
+        if (OperatingSystem.IsLinux())
+        {
+            NativeMethods.malloc_trim(0);
+            NativeMethods.MallInfo2 info = NativeMethods.mallinfo2();
+            native = (long)(info.Uordblks + info.Hblkhd);
+        }
+
+        return new MemorySample(Tensor.TotalCount, GC.GetTotalMemory(forceFullCollection: true), native, AnonymousResidentBytes());
     }
 
     /// <summary>
@@ -55,6 +64,11 @@ internal sealed record MemorySample(long Tensors, long GcHeap, long NativeHeap, 
     /// </summary>
     private static long AnonymousResidentBytes()
     {
+        if (!OperatingSystem.IsLinux())
+        {
+            return Environment.WorkingSet;
+        }
+
         string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("RssAnon:", StringComparison.Ordinal));
         return long.Parse(line["RssAnon:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }

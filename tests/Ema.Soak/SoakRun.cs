@@ -29,7 +29,13 @@ internal sealed class SoakRun(nn.Module model, ModelEma ema, long totalSteps)
         Update(updates);
         clock.Stop();
         MemorySample after = MemorySample.Smallest(() => Update(MemorySample.Spacing));
-        bool finite = ema.EmaWeights["linear.weight"].isfinite().all().item<bool>();
+        bool finite;
+        using (Tensor isFinite = ema.EmaWeights["linear.weight"].isfinite())
+        using (Tensor all = isFinite.all())
+        {
+            finite = all.item<bool>();
+        }
+
         return new SoakFigures(updates, clock.Elapsed.TotalMicroseconds / updates, ema.Step, ema.SkippedUpdates, finite, before, after);
     }
 

@@ -93,8 +93,9 @@ internal static class CheckpointMetadata
     {
         if (content.Metadata.TryGetValue(VersionKey, out string? text) && !string.Equals(text, Version, StringComparison.Ordinal))
         {
+            bool newer = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int version) && version > int.Parse(Version, CultureInfo.InvariantCulture);
             throw new CheckpointException(content.Path,
-                $"__metadata__ '{VersionKey}' = '{text}': this Ema reads checkpoint format {Version} only; a file of a newer format needs a newer Ema.");
+                $"__metadata__ '{VersionKey}' = '{text}': this Ema reads checkpoint format {Version} only{(newer ? "; a file of a newer format needs a newer Ema" : string.Empty)}.");
         }
     }
 

@@ -44,6 +44,11 @@ internal sealed class NonFiniteProbe : IDisposable
     /// <summary>Whether the 1-D <paramref name="values"/> (of the buffer's dtype and device) hold NaN or infinity, exactly.</summary>
     public bool HasNonFinite(Tensor values)
     {
+        if (values.numel() == 0)
+        {
+            return false; // amax and amin refuse an empty tensor; it holds nothing non-finite
+        }
+
         // The out= overloads return a second handle to _extreme; it is released at once.
         using (values.amax(FirstDimension, false, _extreme))
         {

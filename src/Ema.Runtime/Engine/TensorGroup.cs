@@ -14,7 +14,7 @@ internal sealed class TensorGroup : IDisposable
     private readonly Tensor? _staging;       // the model's values on the EMA's device/dtype, when they differ
     private readonly Tensor? _weight;        // 1 - decay, 0-dim, preallocated
     private readonly ChunkedLerp? _chunked;  // same device, other dtype: lerp_ through a small staging buffer
-    private readonly NonFiniteProbe? _probe; // the non-finite check of the model's buffer, allocation-free
+    private readonly NonFiniteProbe? _probe; // the non-finite check of the model's buffer
     private Tensor? _backup;                 // the model's weights during UseEmaWeights when storages cannot be exchanged
     private bool _disposed;
 
@@ -127,7 +127,7 @@ internal sealed class TensorGroup : IDisposable
         }
     }
 
-    /// <summary>Whether the model's values in this group hold NaN or infinity (no tensor is created).</summary>
+    /// <summary>Whether the model's values in this group hold NaN or infinity (one 0-dim result, freed at once).</summary>
     public bool ModelHasNonFinite() => _probe is not null && _probe.HasNonFinite();
 
     /// <summary>Whether the model's values of <paramref name="slot"/> hold NaN or infinity (for the warning; creates a view).</summary>
