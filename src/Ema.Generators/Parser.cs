@@ -146,8 +146,7 @@ internal static class Parser
         bool isNullable = kind == ParameterKind.String
             && (type.NullableAnnotation == NullableAnnotation.Annotated || (parameter.HasExplicitDefaultValue && defaultValue == null));
         string typeName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + (isNullable ? "?" : string.Empty);
-        // A nullable string without a default defaults to null, which is also what its absent config key means.
-        string? defaultLiteral = isNullable && !parameter.HasExplicitDefaultValue ? "null" : DefaultLiteral(kind, type, parameter.HasExplicitDefaultValue, defaultValue);
+        string? defaultLiteral = DefaultLiteral(kind, type, isNullable, parameter.HasExplicitDefaultValue, defaultValue);
         if (defaultLiteral == null)
         {
             return null;
@@ -178,7 +177,7 @@ internal static class Parser
     /// The declared default as a literal; a parameter without one gets its type's default, for the record's C#
     /// constructor only (config requires the key, and the docs of the parameter say so).
     /// </summary>
-    private static string? DefaultLiteral(ParameterKind kind, ITypeSymbol type, bool hasDefault, object? value)
+    private static string? DefaultLiteral(ParameterKind kind, ITypeSymbol type, bool isNullable, bool hasDefault, object? value)
     {
         switch (kind)
         {
@@ -187,7 +186,8 @@ internal static class Parser
             case ParameterKind.Int32: return Literals.Int32(hasDefault && value != null ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : 0);
             case ParameterKind.Int64: return Literals.Int64(hasDefault && value != null ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : 0L);
             case ParameterKind.Boolean: return Literals.Boolean(hasDefault && value is bool b && b);
-            case ParameterKind.String: return hasDefault ? Literals.String(value as string) : "\"\"";
+            // A nullable string's default is null, which is also what its absent config key means.
+            case ParameterKind.String: return hasDefault ? Literals.String(value as string) : isNullable ? "null" : "\"\"";
             case ParameterKind.Enum:
                 string enumName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
                 if (!hasDefault || value == null)

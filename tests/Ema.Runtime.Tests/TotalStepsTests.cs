@@ -84,7 +84,7 @@ public sealed class TotalStepsTests
 
     /// <summary>The floating-point tensors only: integer buffers (num_batches_tracked) are copied, not averaged.</summary>
     private static Dictionary<string, float[]> Floating(IReadOnlyDictionary<string, Tensor> weights) =>
-        weights.Where(p => p.Value.is_floating_point()).ToDictionary(p => p.Key, p => ModuleValues.Get(p.Value));
+        Snapshot(weights.Where(p => p.Value.is_floating_point()));
 
     private static double MaxDifference(Dictionary<string, double[]> expected, Dictionary<string, float[]> actual) =>
         expected.Max(p => p.Value.Select((e, j) => Math.Abs(e - actual[p.Key][j])).Max());

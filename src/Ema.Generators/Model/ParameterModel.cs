@@ -9,8 +9,8 @@ namespace Ema.Generators.Model;
 /// <param name="DefaultLiteral">The default as a C# literal (the type's default when none is declared).</param>
 /// <param name="IsRequired">
 /// The schedule's constructor declares no default (and the parameter is not a nullable string, whose absent key
-/// means null): config must give the key. The record still has
-/// <paramref name="DefaultLiteral"/> as its C# default, because C# needs one after <c>decay = 0.9999</c>.
+/// means null): config must give the key. The record still has <paramref name="DefaultLiteral"/> as its C#
+/// default, because C# needs one after <c>decay = 0.9999</c>.
 /// </param>
 /// <param name="Range">The declared [Range], if any (numeric kinds only).</param>
 /// <param name="Documentation">The schedule author's &lt;param&gt; doc as XML text on one line, if the compilation parsed docs.</param>
