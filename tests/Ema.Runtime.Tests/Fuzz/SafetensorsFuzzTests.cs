@@ -63,7 +63,8 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(stats.Failures);
         Assert.Equal(cases, stats.Rejected + stats.Loaded);
         Assert.True(stats.Rejected > cases / 4 && stats.Loaded > 0, "the mutator should reach both outcomes; otherwise it tests little");
-        Assert.True(stats.SlowestMs < 2000, $"slowest case {stats.SlowestMs} ms");
+        // No bound on the slowest case's time: it depends on the machine and its load. A hang fails through the run's
+        // timeout above, and a case that reads what a header merely claims fails the per-case allocation bound.
         Assert.Equal(tensorsBefore, SettledTensorCount()); // no tensor leaks on any failure path
     }
 
