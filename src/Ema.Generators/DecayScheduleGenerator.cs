@@ -77,12 +77,12 @@ public sealed class DecayScheduleGenerator : IIncrementalGenerator
 
         foreach (ScheduleModel schedule in emitted)
         {
-            context.AddSource(schedule.HintName, Emitter.EmitRecord(schedule));
+            context.AddSource(schedule.HintName, RecordEmitter.Emit(schedule));
         }
 
         if (emitted.Count > 0 || assembly.ReferencedRegistries.Count > 0)
         {
-            context.AddSource(assembly.RegistryNamespace + "." + AssemblyModel.RegistryClassName + ".g.cs", Emitter.EmitRegistry(assembly, emitted));
+            context.AddSource(assembly.RegistryNamespace + "." + AssemblyModel.RegistryClassName + ".g.cs", RegistryEmitter.Emit(assembly, emitted));
         }
     }
 }

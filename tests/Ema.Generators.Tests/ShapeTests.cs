@@ -59,22 +59,22 @@ public sealed class ShapeTests
     [InlineData("1st.Lib", "_1st_Lib")]
     public void Names_of_letters_digits_and_dots_keep_the_plain_registry_name(string assembly, string expected)
     {
-        Assert.Equal(expected, Parser.RegistryIdentifier(assembly));
+        Assert.Equal(expected, RegistryNaming.Identifier(assembly));
     }
 
     [Fact]
     public void Names_that_sanitizing_changes_get_a_stable_hash_of_the_exact_name()
     {
-        string underscore = Parser.RegistryIdentifier("My_Lib");
-        string hyphen = Parser.RegistryIdentifier("My-Lib");
+        string underscore = RegistryNaming.Identifier("My_Lib");
+        string hyphen = RegistryNaming.Identifier("My-Lib");
 
         Assert.Matches("^My_Lib__[0-9a-f]{8}$", underscore);
         Assert.Matches("^My_Lib__[0-9a-f]{8}$", hyphen);
         Assert.NotEqual(underscore, hyphen);
-        Assert.NotEqual(Parser.RegistryIdentifier("My.Lib"), underscore);
+        Assert.NotEqual(RegistryNaming.Identifier("My.Lib"), underscore);
 
         // FNV-1a 32 of "a" is a published test vector: the hash does not depend on the process or machine.
-        Assert.Equal("e40c292c", Parser.Fnv1a("a"));
+        Assert.Equal("e40c292c", RegistryNaming.Fnv1a("a"));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class ShapeTests
         Assert.Empty(GeneratorHarness.GeneratedProblems(input, output));
         string registry = GeneratorHarness.Source(result, "Ema.Generated.App.DecayScheduleRegistry.g.cs");
         Assert.Contains("global::Ema.Generated.A_B.DecayScheduleRegistry.Register();", registry, StringComparison.Ordinal);
-        Assert.Contains("global::Ema.Generated.A_B__" + Parser.Fnv1a("A_B") + ".DecayScheduleRegistry.Register();", registry, StringComparison.Ordinal);
+        Assert.Contains("global::Ema.Generated.A_B__" + RegistryNaming.Fnv1a("A_B") + ".DecayScheduleRegistry.Register();", registry, StringComparison.Ordinal);
         var context = new IsolatedRuntime(new() { ["A.B"] = dotted, ["A_B"] = underscored, ["App"] = GeneratorHarness.Emit(output) });
         try
         {

@@ -105,9 +105,9 @@ public sealed partial record TrainingParams
             {
                 result = key.Read(config, result, warn);
             }
-            catch (ArgumentOutOfRangeException e)
+            catch (KeyedOutOfRangeException e)
             {
-                throw config.Error(key.Name, $"{config.FullKey(key.Name)}: {ConfigErrors.Describe(e)}", e);
+                throw config.OutOfRange(e.Key, e.Value, e.Allowed);
             }
         }
 

@@ -47,9 +47,9 @@ public sealed class ModelEma : IDisposable
             throw new ArgumentException($"ModelEmaOptions.FloatingDtype = {dtype} is not a floating-point dtype; use Float32, Float64, BFloat16 or Float16.", nameof(options));
         }
 
-        Parameters = parameters;
+        EmaParams = parameters;
         Options = options;
-        _schedule = DecaySchedules.Create(parameters);
+        _schedule = parameters.NewSchedule();
         List<List<(string[] Names, Tensor[] Tensors)>> members = GroupModelTensors(model);
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
         ModelOwnership.Claim(this, modelTensors);
@@ -91,8 +91,8 @@ public sealed class ModelEma : IDisposable
         }
     }
 
-    /// <summary>The decay and schedule.</summary>
-    public EmaParams Parameters { get; }
+    /// <summary>The EMA's decay and schedule (not the model's parameters: those are the model's).</summary>
+    public EmaParams EmaParams { get; }
 
     /// <summary>Where and in which precision the EMA is kept.</summary>
     public ModelEmaOptions Options { get; }
@@ -140,11 +140,11 @@ public sealed class ModelEma : IDisposable
             throw new InvalidOperationException("ModelEma.Update was called inside UseEmaWeights(): the model holds the EMA weights, so the update would average the EMA with itself. Dispose the scope first.");
         }
 
-        double decay = _schedule.Compute(Parameters.Decay, step, totalSteps);
+        double decay = _schedule.Compute(EmaParams.Decay, step, totalSteps);
         if (!(decay >= 0.0 && decay <= 1.0))
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"The '{Parameters.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
+                $"The '{EmaParams.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
         }
 
         using (no_grad())
@@ -323,10 +323,11 @@ public sealed class ModelEma : IDisposable
     private void RefuseNonFinite(long step)
     {
         string name = _groups.Where(g => g.ModelHasNonFinite()).SelectMany(g => g.Slots.Where(g.ModelHasNonFinite)).First().Names[0];
-        string message = $"The model's weights hold NaN or infinity at step {step} (first in '{name}'): the EMA update was skipped and the EMA keeps its last finite weights.";
-        if (Options.NonFinite == NonFinitePolicy.Throw)
+        bool refuse = Options.NonFinite == NonFinitePolicy.Throw;
+        string message = $"The model's weights hold NaN or infinity at step {step} (first in '{name}'): the EMA update was {(refuse ? "refused" : "skipped")} and the EMA keeps its last finite weights.";
+        if (refuse)
         {
-            throw new NonFiniteWeightsException(message.Replace("was skipped", "was refused", StringComparison.Ordinal), step);
+            throw new NonFiniteWeightsException(message, step);
         }
 
         SkippedUpdates++;
