@@ -13,10 +13,7 @@ namespace Ema.Analyzers.Schedules;
 internal sealed class ScheduleCatalog
 {
     /// <summary>Keys every ema_params object may have, whatever its schedule.</summary>
-    public static readonly ImmutableArray<string> CommonKeys = ImmutableArray.Create("decay", "decay_type");
-
-    /// <summary>SuperGradients' default when decay_type is missing.</summary>
-    public const string DefaultScheduleName = "exp";
+    public static readonly ImmutableArray<string> CommonKeys = ImmutableArray.Create(EmaConfigKeys.Decay, EmaConfigKeys.DecayType);
 
     private static readonly PerCompilation<ScheduleCatalog> s_cache = new();
 

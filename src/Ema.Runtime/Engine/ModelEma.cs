@@ -50,7 +50,7 @@ public sealed class ModelEma : IDisposable
         EmaParams = parameters;
         Options = options;
         _schedule = parameters.NewSchedule();
-        List<List<(string[] Names, Tensor[] Tensors)>> members = GroupModelTensors(model);
+        List<List<(string[] Names, Tensor[] Tensors)>> members = TensorGroup.GroupModelTensors(model);
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
         ModelOwnership.Claim(this, modelTensors);
         var groups = new List<TensorGroup>(members.Count);
@@ -358,31 +358,5 @@ public sealed class ModelEma : IDisposable
                     "The EMA would average stale tensors: make the ModelEma after moving the model, or make a new one now.");
             }
         }
-    }
-
-    /// <summary>
-    /// The model's state-dict tensors grouped by (device, dtype), in state-dict order, with tied weights (one
-    /// Parameter object under several names) merged into one member, so they are averaged once.
-    /// </summary>
-    private static List<List<(string[] Names, Tensor[] Tensors)>> GroupModelTensors(nn.Module model)
-    {
-        var members = new List<(List<string> Names, Tensor Tensor)>();
-        foreach ((string name, Tensor tensor) in model.state_dict())
-        {
-            int tied = members.FindIndex(m => ReferenceEquals(m.Tensor, tensor));
-            if (tied >= 0)
-            {
-                members[tied].Names.Add(name);
-            }
-            else
-            {
-                members.Add((new List<string> { name }, tensor));
-            }
-        }
-
-        return members
-            .GroupBy(m => (m.Tensor.device.ToString(), m.Tensor.dtype))
-            .Select(g => g.Select(m => (m.Names.ToArray(), new[] { m.Tensor })).ToList())
-            .ToList();
     }
 }
