@@ -78,6 +78,28 @@ public sealed class ShapeTests
     }
 
     [Fact]
+    public void Two_names_giving_one_record_in_one_namespace_get_no_record_and_no_registration_and_the_rest_do()
+    {
+        const string schedules = """
+            namespace App
+            {
+                [Ema.DecaySchedule("warm-cosine")] public sealed class A : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+                [Ema.DecaySchedule("warm_cosine")] public sealed class B : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+                [Ema.DecaySchedule("warm_hold")] public sealed class C : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            }
+            """;
+        var input = GeneratorHarness.Compile("App", null, schedules);
+
+        var (result, output) = GeneratorHarness.Run(input);
+
+        Assert.Empty(GeneratorHarness.GeneratedProblems(input, output));
+        Assert.Equal(
+            ["App.WarmHoldEmaParams.g.cs", "Ema.Generated.App.DecayScheduleRegistry.g.cs"],
+            result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("warm-cosine", GeneratorHarness.Source(result, "Ema.Generated.App.DecayScheduleRegistry.g.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_consumer_of_two_libraries_named_A_B_and_A_underscore_B_compiles_and_sees_both_schedules()
     {
         byte[] dotted = CompileLibrary("A.B", "dotted");
