@@ -54,6 +54,20 @@ internal abstract class ConfigObject : EmaParamsSource
         Error(key, ConfigErrors.OutOfRange(FullKey(key), value, allowed));
 
     /// <inheritdoc/>
+    public sealed override bool TryGetInt32(string key, out int value)
+    {
+        bool found = TryGetInteger(key, int.MinValue, int.MaxValue, out long wide);
+        value = (int)wide;
+        return found;
+    }
+
+    /// <inheritdoc/>
+    public sealed override bool TryGetInt64(string key, out long value) => TryGetInteger(key, long.MinValue, long.MaxValue, out value);
+
+    /// <summary>Reads an integer in [<paramref name="minimum"/>, <paramref name="maximum"/>]; anything else is a wrong-type error naming that range.</summary>
+    protected abstract bool TryGetInteger(string key, long minimum, long maximum, out long value);
+
+    /// <inheritdoc/>
     public sealed override bool TryGetSingle(string key, out float value)
     {
         value = 0;

@@ -56,24 +56,6 @@ internal sealed class ConfigurationConfigObject : ConfigObject
         return true;
     }
 
-    public override bool TryGetInt32(string key, out int value)
-    {
-        value = 0;
-        return GetValue(key, "an integer") is { } text
-            && (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)
-                ? true
-                : throw WrongType(key, $"an integer from {int.MinValue} to {int.MaxValue}", $"\"{text}\""));
-    }
-
-    public override bool TryGetInt64(string key, out long value)
-    {
-        value = 0;
-        return GetValue(key, "an integer") is { } text
-            && (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)
-                ? true
-                : throw WrongType(key, $"an integer from {long.MinValue} to {long.MaxValue}", $"\"{text}\""));
-    }
-
     public override bool TryGetBoolean(string key, out bool value)
     {
         value = false;
@@ -85,6 +67,15 @@ internal sealed class ConfigurationConfigObject : ConfigObject
     {
         value = GetValue(key, "a string") ?? string.Empty;
         return value.Length > 0;
+    }
+
+    protected override bool TryGetInteger(string key, long minimum, long maximum, out long value)
+    {
+        value = 0;
+        return GetValue(key, "an integer") is { } text
+            && (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= minimum && value <= maximum
+                ? true
+                : throw WrongType(key, $"an integer from {minimum} to {maximum}", $"\"{text}\""));
     }
 
     /// <summary>The value's text, or null when the key is absent.</summary>

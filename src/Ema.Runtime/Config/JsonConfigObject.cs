@@ -72,32 +72,6 @@ internal sealed class JsonConfigObject : ConfigObject
         return true;
     }
 
-    public override bool TryGetInt32(string key, out int value)
-    {
-        value = 0;
-        if (!TryGet(key, "an integer", out JsonElement element))
-        {
-            return false;
-        }
-
-        return element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out value)
-            ? true
-            : throw WrongType(key, $"an integer from {int.MinValue} to {int.MaxValue}", Describe(element));
-    }
-
-    public override bool TryGetInt64(string key, out long value)
-    {
-        value = 0;
-        if (!TryGet(key, "an integer", out JsonElement element))
-        {
-            return false;
-        }
-
-        return element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value)
-            ? true
-            : throw WrongType(key, $"an integer from {long.MinValue} to {long.MaxValue}", Describe(element));
-    }
-
     public override bool TryGetBoolean(string key, out bool value)
     {
         value = false;
@@ -125,6 +99,19 @@ internal sealed class JsonConfigObject : ConfigObject
 
         value = element.ValueKind == JsonValueKind.String ? element.GetString()! : throw WrongType(key, "a string", Describe(element));
         return true;
+    }
+
+    protected override bool TryGetInteger(string key, long minimum, long maximum, out long value)
+    {
+        value = 0;
+        if (!TryGet(key, "an integer", out JsonElement element))
+        {
+            return false;
+        }
+
+        return element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value) && value >= minimum && value <= maximum
+            ? true
+            : throw WrongType(key, $"an integer from {minimum} to {maximum}", Describe(element));
     }
 
     private bool TryGet(string key, string expected, out JsonElement value)
