@@ -79,7 +79,7 @@ internal abstract class ConfigObject : EmaParamsSource
         value = (float)number;
         if (float.IsInfinity(value))
         {
-            throw Error(key, $"{FullKey(key)} = {number.ToString("R", CultureInfo.InvariantCulture)} does not fit a 32-bit float.");
+            throw Error(key, $"{FullKey(key)} = {ConfigErrors.Format(number)} does not fit a 32-bit float.");
         }
 
         return true;

@@ -12,7 +12,6 @@ public static partial class DecaySchedules
     private static readonly Dictionary<string, DecayScheduleRegistration> s_byName = new(StringComparer.Ordinal);
     private static readonly List<string> s_conflicts = new();
 
-
     /// <summary>The registered schedule names, sorted.</summary>
     /// <exception cref="InvalidOperationException">Two assemblies registered one name.</exception>
     public static IReadOnlyList<string> Names
