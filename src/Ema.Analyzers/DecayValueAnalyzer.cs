@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Ema.Analyzers.Schedules;
+using Ema.Shared;
 using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -16,7 +17,7 @@ namespace Ema.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DecayValueAnalyzer : EmaAnalyzer
 {
-    private const string DecayParameterName = "decay";
+    private const string DecayParameterName = EmaConfigKeys.Decay;
     private const string DecayPropertyName = "Decay";
 
     /// <inheritdoc/>
@@ -156,9 +157,9 @@ public sealed class DecayValueAnalyzer : EmaAnalyzer
             }
         }
 
-        private static void CheckDecay(OperationAnalysisContext context, IOperation value, NumericConstant constant)
+        private void CheckDecay(OperationAnalysisContext context, IOperation value, NumericConstant constant)
         {
-            if (ValueRange.Decay.Contains(constant.Value))
+            if (_symbols.DecayRange is not { } range || range.Contains(constant.Value))
             {
                 return;
             }

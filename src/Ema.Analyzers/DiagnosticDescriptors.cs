@@ -29,9 +29,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DuplicateSchedule = Create(
         "EMA0003",
         DiagnosticSeverity.Error,
-        "Two decay schedules with one name",
-        "The decay schedule name '{0}' is declared twice: by {1} and by {2}; decay_type selects a schedule by name, so names must be unique",
-        "Every [DecaySchedule] name must be unique across the project and the assemblies it references.");
+        "Two decay schedules with one name or one record",
+        "The decay schedule {0} is declared twice: by {1} and by {2}; decay_type selects a schedule by name and each schedule gets its own EmaParams record, so both must be unique",
+        "Every [DecaySchedule] name must be unique across the project and the assemblies it references, and two schedules of one namespace must not give one record name ('warm-cosine' and 'warm_cosine' both give WarmCosineEmaParams): the Ema source generator emits neither, so neither name is registered.");
 
     public static readonly DiagnosticDescriptor InvalidSchedule = Create(
         "EMA0004",

@@ -1,3 +1,4 @@
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 
 namespace Ema.Analyzers;
@@ -30,11 +31,17 @@ internal sealed class EmaSymbols
         DecaySchedules = decaySchedules;
         RangeAttribute = rangeAttribute;
         Attribute = attribute;
+
+        // The decay's rule is declared once, by [Range] on EmaParams.Decay, and read as every schedule parameter's is.
+        DecayRange = rangeAttribute is not null && RangeReader.Find(decay) is { } range ? RangeReader.Read(range) : null;
     }
 
     public INamedTypeSymbol EmaParams { get; }
 
     public IPropertySymbol Decay { get; }
+
+    /// <summary>The bounds of <c>EmaParams.Decay</c>'s [Range] (the open interval (0, 1)); null if the runtime declares none.</summary>
+    public RangeData? DecayRange { get; }
 
     public INamedTypeSymbol DecayFunction { get; }
 

@@ -1,6 +1,7 @@
 using Ema.Analyzers.Json;
 using Ema.Analyzers.Schedules;
 using Ema.Shared;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
@@ -18,9 +19,9 @@ namespace Ema.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class JsonConfigAnalyzer : EmaAnalyzer
 {
-    private const string EmaParamsKey = "ema_params";
-    private const string DecayKey = "decay";
-    private const string DecayTypeKey = "decay_type";
+    private const string EmaParamsKey = EmaConfigKeys.EmaParams;
+    private const string DecayKey = EmaConfigKeys.Decay;
+    private const string DecayTypeKey = EmaConfigKeys.DecayType;
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -104,15 +105,15 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
         foreach (JsonObject emaParams in FindEmaParams(root))
         {
             catalog ??= ScheduleCatalog.For(compilation, symbols);
-            AnalyzeEmaParams(context, file.Path, text, emaParams, catalog);
+            AnalyzeEmaParams(context, file.Path, text, emaParams, catalog, symbols.DecayRange);
         }
     }
 
-    private static void AnalyzeEmaParams(AdditionalFileAnalysisContext context, string path, SourceText text, JsonObject emaParams, ScheduleCatalog catalog)
+    private static void AnalyzeEmaParams(AdditionalFileAnalysisContext context, string path, SourceText text, JsonObject emaParams, ScheduleCatalog catalog, RangeData? decayRange)
     {
         Location At(TextSpan span) => Location.Create(path, span, text.Lines.GetLinePositionSpan(span));
 
-        if (emaParams.Find(DecayKey)?.Value is JsonNumber decay && !ValueRange.Decay.Contains(decay.Value))
+        if (emaParams.Find(DecayKey)?.Value is JsonNumber decay && decayRange is not null && !decayRange.Contains(decay.Value))
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.DecayOutOfRange,
@@ -142,7 +143,7 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
         }
         else if (decayType is null)
         {
-            schedule = catalog.FindByName(ScheduleCatalog.DefaultScheduleName);
+            schedule = catalog.FindByName(EmaConfigKeys.DefaultSchedule);
         }
 
         foreach (JsonProperty property in emaParams.Properties)

@@ -9,7 +9,8 @@ namespace Ema.Analyzers;
 
 /// <summary>
 /// EMA0003 and EMA0004: a [DecaySchedule] class the generator cannot turn into a schedule, and a name that
-/// another schedule (in this project or a referenced provider assembly) already has.
+/// another schedule (in this project or a referenced provider assembly) already has, or a record name that
+/// another schedule of this project gives too.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ScheduleDeclarationAnalyzer : EmaAnalyzer
@@ -59,12 +60,25 @@ public sealed class ScheduleDeclarationAnalyzer : EmaAnalyzer
 
     private static void ReportDuplicates(SymbolAnalysisContext context, EmaSymbols symbols, Compilation compilation, INamedTypeSymbol type, string name, Location location)
     {
-        ImmutableArray<ScheduleInfo> sameName = ScheduleCatalog.For(compilation, symbols).AllNamed(name);
+        ScheduleCatalog catalog = ScheduleCatalog.For(compilation, symbols);
+        ImmutableArray<ScheduleInfo> sameName = catalog.AllNamed(name);
         ScheduleInfo? self = sameName.FirstOrDefault(s => SymbolEqualityComparer.Default.Equals(s.Type, type));
-        ScheduleInfo? other = sameName.FirstOrDefault(s => !SymbolEqualityComparer.Default.Equals(s.Type, type));
-        if (self is not null && other is not null)
+        if (self is null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateSchedule, location, name, self.Origin, other.Origin));
+            return;
+        }
+
+        if (sameName.FirstOrDefault(s => s != self) is { } other)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateSchedule, location, "name '" + name + "'", self.Origin, other.Origin));
+            return;
+        }
+
+        // "warm-cosine" and "warm_cosine" in one namespace give one record: the generator emits neither.
+        if (catalog.SourceWithRecord(self.RecordMetadataName).FirstOrDefault(s => s != self) is { } twin)
+        {
+            string what = "record " + self.RecordMetadataName + " (from the names '" + name + "' and '" + twin.Name + "')";
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateSchedule, location, what, self.Origin, twin.Origin));
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Ema.Generators.Model;
+using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -69,22 +70,19 @@ public sealed class DecayScheduleGenerator : IIncrementalGenerator
             return;
         }
 
-        // Two schedules with one name, or with one record file, would not compile (or would throw in AddSource):
-        // emit neither; the analyzers report EMA0003.
-        var conflicting = new HashSet<string>(
-            schedules.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key)
-                .Concat(schedules.GroupBy(s => s.HintName, StringComparer.Ordinal).Where(g => g.Count() > 1).SelectMany(g => g.Select(s => s.Name))),
-            StringComparer.Ordinal);
-        List<ScheduleModel> emitted = schedules.Where(s => !conflicting.Contains(s.Name)).ToList();
+        // Two schedules with one name, or with one record, would not compile (or would throw in AddSource): emit
+        // neither; the analyzers report EMA0003 on both, by the same shared rule.
+        HashSet<ScheduleModel> colliding = ScheduleCollisions.Find(schedules, s => s.Name, s => s.RecordFullName);
+        List<ScheduleModel> emitted = schedules.Where(s => !colliding.Contains(s)).ToList();
 
         foreach (ScheduleModel schedule in emitted)
         {
-            context.AddSource(schedule.HintName, Emitter.EmitRecord(schedule));
+            context.AddSource(schedule.HintName, RecordEmitter.Emit(schedule));
         }
 
         if (emitted.Count > 0 || assembly.ReferencedRegistries.Count > 0)
         {
-            context.AddSource(assembly.RegistryNamespace + "." + AssemblyModel.RegistryClassName + ".g.cs", Emitter.EmitRegistry(assembly, emitted));
+            context.AddSource(assembly.RegistryNamespace + "." + AssemblyModel.RegistryClassName + ".g.cs", RegistryEmitter.Emit(assembly, emitted));
         }
     }
 }

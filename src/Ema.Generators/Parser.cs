@@ -146,11 +146,12 @@ internal static class Parser
         bool isNullable = kind == ParameterKind.String
             && (type.NullableAnnotation == NullableAnnotation.Annotated || (parameter.HasExplicitDefaultValue && defaultValue == null));
         string typeName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + (isNullable ? "?" : string.Empty);
-        string? defaultLiteral = DefaultLiteral(kind, type, isNullable, parameter.HasExplicitDefaultValue, defaultValue);
-        if (defaultLiteral == null)
-        {
-            return null;
-        }
+        // No declared default: the parameter is required, in C# (the record's constructor takes it before decay) and
+        // in config. A nullable string is the exception: config has no null (an absent key is how a null is written,
+        // see EmitWrite), so its default is null and its key may be left out.
+        string? defaultLiteral = parameter.HasExplicitDefaultValue ? DefaultLiteral(kind, type, defaultValue)
+            : isNullable ? "null"
+            : null;
 
         string plainName = parameter.Name;
         string escaped = SyntaxFacts.GetKeywordKind(plainName) != SyntaxKind.None ? "@" + plainName : plainName;
@@ -166,31 +167,25 @@ internal static class Parser
             typeName,
             isNullable,
             defaultLiteral,
-            // A nullable string without a default may be left out: config has no null (an absent key is how a
-            // null is written, see EmitWrite), so requiring the key would make a null value unloadable.
-            !parameter.HasExplicitDefaultValue && !isNullable,
             range,
             docs.TryGetValue(plainName, out string? doc) ? doc : null);
     }
 
-    /// <summary>
-    /// The declared default as a literal; a parameter without one gets its type's default, for the record's C#
-    /// constructor only (config requires the key, and the docs of the parameter say so).
-    /// </summary>
-    private static string? DefaultLiteral(ParameterKind kind, ITypeSymbol type, bool isNullable, bool hasDefault, object? value)
+    /// <summary>The declared default value as a C# literal of the parameter's type.</summary>
+    private static string DefaultLiteral(ParameterKind kind, ITypeSymbol type, object? value)
     {
+        System.Globalization.CultureInfo invariant = System.Globalization.CultureInfo.InvariantCulture;
         switch (kind)
         {
-            case ParameterKind.Double: return Literals.Double(hasDefault && value != null ? Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture) : 0.0);
-            case ParameterKind.Single: return Literals.Single(hasDefault && value != null ? Convert.ToSingle(value, System.Globalization.CultureInfo.InvariantCulture) : 0f);
-            case ParameterKind.Int32: return Literals.Int32(hasDefault && value != null ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : 0);
-            case ParameterKind.Int64: return Literals.Int64(hasDefault && value != null ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : 0L);
-            case ParameterKind.Boolean: return Literals.Boolean(hasDefault && value is bool b && b);
-            // A nullable string's default is null, which is also what its absent config key means.
-            case ParameterKind.String: return hasDefault ? Literals.String(value as string) : isNullable ? "null" : "\"\"";
-            case ParameterKind.Enum:
+            case ParameterKind.Double: return Literals.Double(Convert.ToDouble(value, invariant));
+            case ParameterKind.Single: return Literals.Single(Convert.ToSingle(value, invariant));
+            case ParameterKind.Int32: return Literals.Int32(Convert.ToInt32(value, invariant));
+            case ParameterKind.Int64: return Literals.Int64(Convert.ToInt64(value, invariant));
+            case ParameterKind.Boolean: return Literals.Boolean(value is true);
+            case ParameterKind.String: return Literals.String(value as string);
+            default:
                 string enumName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-                if (!hasDefault || value == null)
+                if (value == null)
                 {
                     return "default(" + enumName + ")";
                 }
@@ -203,9 +198,7 @@ internal static class Parser
                     }
                 }
 
-                return "(" + enumName + ")(" + Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) + ")";
-            default:
-                return null;
+                return "(" + enumName + ")(" + Convert.ToString(value, invariant) + ")";
         }
     }
 
@@ -275,37 +268,9 @@ internal static class Parser
 
         return new AssemblyModel(
             assemblyName,
-            "Ema.Generated." + RegistryIdentifier(assemblyName),
+            "Ema.Generated." + RegistryNaming.Identifier(assemblyName),
             hasRuntime,
             hasModuleInitializer,
             new EquatableArray<string>(registries));
-    }
-
-    /// <summary>
-    /// "Ema.Runtime" -> "Ema_Runtime"; "My_Lib" -> "My_Lib__3c4a1b2f", "My-Lib" -> "My_Lib__9e0d7a55". Names of letters,
-    /// digits and dots map one-to-one ('.' becomes '_', and they contain no '_'), so they keep the plain form:
-    /// Ema.Runtime calls its registry by that name. Any other name could collide with one of them or with
-    /// another (My.Lib, My_Lib and My-Lib; CS0433 when both are referenced), so it gets "__" and a hash of the
-    /// exact name; plain forms never contain "__".
-    /// </summary>
-    public static string RegistryIdentifier(string name)
-    {
-        bool plain = name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c == '.');
-        var chars = name.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray();
-        string result = new(chars);
-        result = result.Length == 0 || char.IsDigit(result[0]) ? "_" + result : result;
-        return plain ? result : result + "__" + Fnv1a(name);
-    }
-
-    /// <summary>32-bit FNV-1a of the UTF-8 bytes as 8 lowercase hex digits: stable across runs, machines and runtimes (unlike string.GetHashCode).</summary>
-    internal static string Fnv1a(string text)
-    {
-        uint hash = 2166136261;
-        foreach (byte b in System.Text.Encoding.UTF8.GetBytes(text))
-        {
-            hash = unchecked((hash ^ b) * 16777619);
-        }
-
-        return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

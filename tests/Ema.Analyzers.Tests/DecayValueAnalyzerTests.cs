@@ -74,6 +74,7 @@ public sealed class DecayValueAnalyzerTests
             {
                 public override string DecayType => "primary";
                 protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) { }
+                protected override IDecayFunction CreateSchedule() => new ConstantDecay();
             }
 
             sealed record ExplicitParams : EmaParams
@@ -84,6 +85,7 @@ public sealed class DecayValueAnalyzerTests
                 public ExplicitParams(bool unused) : base(0.99) { }
                 public override string DecayType => "explicit";
                 protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) { }
+                protected override IDecayFunction CreateSchedule() => new ConstantDecay();
             }
             """);
     }

@@ -53,4 +53,27 @@ public sealed class EmaSymbolsTests
         Assert.Null(EmaSymbols.For(compilation));
         Assert.Null(EmaSymbols.For(compilation));
     }
+
+    [Fact]
+    public void The_decay_rule_is_read_from_the_Range_on_EmaParams_Decay_and_agrees_with_the_runtime_check()
+    {
+        EmaSymbols symbols = EmaSymbols.For(Compile(TestReferences.All))!;
+
+        Shared.Roslyn.RangeData range = Assert.IsType<Shared.Roslyn.RangeData>(symbols.DecayRange);
+        Assert.Equal((0.0, 1.0, true, true), (range.Minimum, range.Maximum, range.MinimumIsExclusive, range.MaximumIsExclusive));
+        foreach (double decay in new[] { -1, 0, double.Epsilon, 0.5, 0.9999, 1 - 1e-16, 1, 1.2, double.NaN })
+        {
+            bool accepted = true;
+            try
+            {
+                _ = new ExpEmaParams(decay: decay);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                accepted = false;
+            }
+
+            Assert.True(range.Contains(decay) == accepted, $"decay {decay}: analyzer {range.Contains(decay)}, runtime {accepted}");
+        }
+    }
 }

@@ -126,6 +126,23 @@ public sealed class JsonConfigAnalyzerTests
     }
 
     [Fact]
+    public async Task Names_whose_records_collide_are_unknown_as_at_run_time()
+    {
+        // The generator emits neither schedule (EMA0003), so the registry knows neither name.
+        const string schedules = """
+            namespace App
+            {
+                [Ema.DecaySchedule("warm-cosine")] public sealed class A : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+                [Ema.DecaySchedule("warm_cosine")] public sealed class B : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            }
+            """;
+        var test = new Test(schedules, ("train.json", """{"ema_params": {"decay_type": "warm_cosine"}}"""));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0002").WithSpan("train.json", 1, 31, 1, 44)
+            .WithArguments("warm_cosine", string.Empty, "constant, exp, threshold", "Ema.Runtime"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Schedules_of_referenced_provider_assemblies_count_and_others_do_not()
     {
         MetadataReference provider = Library("Provider", "[assembly: Ema.DecayScheduleProvider(typeof(Lib.Registry))]", "linear");

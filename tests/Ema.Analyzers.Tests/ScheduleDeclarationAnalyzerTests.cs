@@ -117,8 +117,8 @@ public sealed class ScheduleDeclarationAnalyzerTests
             [DecaySchedule("linear")] public sealed class A : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
             [DecaySchedule("linear")] public sealed class B : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
             """);
-        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(2, 16, 2, 24).WithArguments("linear", "A (TestProject)", "B (TestProject)"));
-        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(3, 16, 3, 24).WithArguments("linear", "B (TestProject)", "A (TestProject)"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(2, 16, 2, 24).WithArguments("name 'linear'", "A (TestProject)", "B (TestProject)"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(3, 16, 3, 24).WithArguments("name 'linear'", "B (TestProject)", "A (TestProject)"));
         await test.RunAsync();
     }
 
@@ -128,7 +128,37 @@ public sealed class ScheduleDeclarationAnalyzerTests
         var test = new Test(Usings + """
             namespace App { [DecaySchedule("exp")] public sealed class MyExp : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; } }
             """);
-        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(2, 32, 2, 37).WithArguments("exp", "App.MyExp (TestProject)", "Ema.ExpDecay (Ema.Runtime)"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(2, 32, 2, 37).WithArguments("name 'exp'", "App.MyExp (TestProject)", "Ema.ExpDecay (Ema.Runtime)"));
         await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Two_names_that_give_one_record_in_one_namespace_are_an_error_on_both_naming_the_record()
+    {
+        var test = new Test(Usings + """
+            namespace App
+            {
+                [DecaySchedule("warm-cosine")] public sealed class A : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+                [DecaySchedule("warm_cosine")] public sealed class B : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            }
+            namespace Other
+            {
+                [DecaySchedule("warm-hold")] public sealed class C : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            }
+            """);
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(4, 20, 4, 33)
+            .WithArguments("record App.WarmCosineEmaParams (from the names 'warm-cosine' and 'warm_cosine')", "App.A (TestProject)", "App.B (TestProject)"));
+        test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0003").WithSpan(5, 20, 5, 33)
+            .WithArguments("record App.WarmCosineEmaParams (from the names 'warm_cosine' and 'warm-cosine')", "App.B (TestProject)", "App.A (TestProject)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task One_record_name_in_two_namespaces_is_no_collision()
+    {
+        await Test.RunAsync(Usings + """
+            namespace App { [DecaySchedule("warm-cosine")] public sealed class A : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; } }
+            namespace Other { [DecaySchedule("warm_cosine")] public sealed class B : IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; } }
+            """);
     }
 }

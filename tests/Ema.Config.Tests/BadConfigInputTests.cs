@@ -22,7 +22,6 @@ public sealed class BadConfigInputTests
 
     private const string AllowedDecay = "decay must lie in the open interval (0, 1)";
     private const string Syntax = "Invalid JSON at line";
-    private const string StrictJson = "Comments and trailing commas are not allowed";
     private const string AllowedFinite = "allowed are finite numbers";
 
     /// <summary>The table. Keep each row's name short and unique: it is the test's display name.</summary>
@@ -61,7 +60,7 @@ public sealed class BadConfigInputTests
         ["decay-1.2"] = new(Api.EmaParams, """{"decay": 1.2}""", "decay", "decay = 1.2 is outside the allowed range", AllowedDecay),
         ["decay-1e308"] = new(Api.EmaParams, """{"decay": 1e308}""", "decay", "decay = 1E+308 is outside the allowed range", AllowedDecay),
         ["decay-rounds-to-1"] = new(Api.EmaParams, """{"decay": 0.99999999999999999999}""", "decay", "decay = 1 is outside the allowed range", AllowedDecay),
-        ["decay-nested-2"] = new(Api.Training, """{"ema_params": {"decay": 2}}""", "ema_params.decay", "ema_params.decay: decay = 2 is outside the allowed range", AllowedDecay),
+        ["decay-nested-2"] = new(Api.Training, """{"ema_params": {"decay": 2}}""", "ema_params.decay", "ema_params.decay = 2 is outside the allowed range", AllowedDecay),
         ["beta-0"] = new(Api.EmaParams, """{"decay_type": "exp", "beta": 0}""", "beta", "beta = 0 is outside the allowed range", "beta must be > 0"),
         ["max-epochs-0"] = new(Api.Training, """{"max_epochs": 0}""", "max_epochs", "max_epochs = 0 is outside the allowed range", "at least 1"),
         ["lr-negative"] = new(Api.Training, """{"initial_lr": -0.01}""", "initial_lr", "initial_lr = -0.01 is outside the allowed range", "a finite number > 0"),
@@ -90,7 +89,7 @@ public sealed class BadConfigInputTests
         ["duplicate-decay"] = new(Api.EmaParams, """{"decay": 0.9, "decay": 0.99}""", "decay", "decay appears twice", "each key may appear once"),
         ["duplicate-top-key"] = new(Api.Training, """{"ema": true, "ema": false}""", "ema", "ema appears twice", "each key may appear once"),
         ["duplicate-nested-key"] = new(Api.Training, """{"ema_params": {"decay_type": "exp", "decay_type": "constant"}}""", "ema_params.decay_type", "ema_params.decay_type appears twice", "each key may appear once"),
-        ["null-decay"] = new(Api.EmaParams, """{"decay": null}""", "decay", "decay is null; it must be a number", "Remove the key to use the default"),
+        ["null-decay"] = new(Api.EmaParams, """{"decay": null}""", "decay", "decay is null; it must be a number", "An absent key takes the default"),
         ["null-decay-type"] = new(Api.EmaParams, """{"decay_type": null}""", "decay_type", "decay_type is null; it must be a string"),
         ["null-ema-params"] = new(Api.Training, """{"ema_params": null}""", "ema_params", "ema_params is null; it must be an object"),
         ["null-document"] = new(Api.Training, "null", null, "The config must be a JSON object, but it is null"),
@@ -103,15 +102,14 @@ public sealed class BadConfigInputTests
         // Empty, not JSON, structure.
         ["empty-text"] = new(Api.Training, string.Empty, null, "The config is empty", "{} for the defaults"),
         ["whitespace-only"] = new(Api.EmaParams, " \n\t ", null, "The config is empty"),
-        ["yaml-not-json"] = new(Api.Training, "ema: true\nmax_epochs: 3\n", null, Syntax + " 1, column 1", StrictJson),
+        ["yaml-not-json"] = new(Api.Training, "ema: true\nmax_epochs: 3\n", null, Syntax + " 1, column 1"),
         ["single-quotes"] = new(Api.EmaParams, "{'decay': 0.9}", null, Syntax + " 1, column 2"),
         ["unquoted-string-value"] = new(Api.EmaParams, """{"decay_type": exp}""", null, Syntax + " 1, column 16", "in the value of \"decay_type\""),
-        ["truncated-object"] = new(Api.Training, """{"ema": true, "ema_params": {"decay": 0.9""", null, Syntax, StrictJson),
-        ["two-documents"] = new(Api.EmaParams, "{} {}", null, Syntax + " 1, column 4", StrictJson),
-        ["line-comment"] = new(Api.EmaParams, "{\"decay\": 0.9 // why\n}", null, Syntax + " 1, column 15", "Comments and trailing commas are not allowed"),
-        ["block-comment"] = new(Api.Training, "{/* ema */ \"ema\": true}", null, Syntax + " 1, column 2", "Comments and trailing commas are not allowed"),
-        ["trailing-comma-object"] = new(Api.Training, """{"ema": true,}""", null, Syntax + " 1, column 14", "Comments and trailing commas are not allowed"),
-        ["trailing-comma-nested"] = new(Api.Training, "{\"ema_params\": {\"decay\": 0.9,\n}}", null, Syntax + " 2, column 1"),
+        ["truncated-object"] = new(Api.Training, """{"ema": true, "ema_params": {"decay": 0.9""", null, Syntax),
+        ["two-documents"] = new(Api.EmaParams, "{} {}", null, Syntax + " 1, column 4"),
+        ["unterminated-comment"] = new(Api.EmaParams, "{\"decay\": 0.9 /* why\n}", null, Syntax),
+        ["double-comma"] = new(Api.Training, """{"ema": true,,}""", null, Syntax + " 1, column 14"),
+        ["comma-only-object"] = new(Api.Training, """{,}""", null, Syntax + " 1, column 2"),
         ["deep-nesting-100k"] = new(Api.Training, """{"ema_params": {"decay": """ + new string('[', 100_000) + new string(']', 100_000) + "}}", null, Syntax, "maximum configured depth of 64"),
         ["deep-nesting-within-limit"] = new(Api.EmaParams, """{"decay": """ + new string('[', 40) + new string(']', 40) + "}", "decay", "decay must be a number", "an array"),
     };

@@ -184,11 +184,11 @@ public sealed class EmaParamsLoadingTests
     {
         var error = Fails(json);
 
+        // Thrown by the binder with the key it read, not an ArgumentOutOfRangeException caught and reworded.
         Assert.Equal(key, error.Key);
-        Assert.StartsWith(key + ": ", error.Message, StringComparison.Ordinal);
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("(Parameter", error.Message, StringComparison.Ordinal);
-        Assert.IsType<ArgumentOutOfRangeException>(error.InnerException);
+        Assert.Null(error.InnerException);
     }
 
     [Fact]
@@ -201,14 +201,12 @@ public sealed class EmaParamsLoadingTests
     }
 
     [Theory]
-    [InlineData("{\"decay\": 0.9, // comment\n}", "line 1, column 16")]
-    [InlineData("{\"decay\": 0.9,\n}", "line 2, column 1")]
-    public void Comments_and_trailing_commas_are_errors_naming_the_position(string json, string position)
+    [InlineData("{\"decay\": 0.9, // comment\n}")]
+    [InlineData("{\"decay\": 0.9,\n}")]
+    [InlineData("/* recipe */ {\"decay\": /* max */ 0.9}")]
+    public void Comments_and_trailing_commas_are_read_as_configuration_json_reads_them(string json)
     {
-        var error = Fails(json);
-
-        Assert.Contains("Invalid JSON at " + position, error.Message, StringComparison.Ordinal);
-        Assert.Contains("Comments and trailing commas are not allowed", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new ExpEmaParams(decay: 0.9), DecaySchedules.FromJson(json));
     }
 
     [Fact]

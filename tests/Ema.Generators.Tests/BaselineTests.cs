@@ -40,7 +40,7 @@ public sealed class BaselineTests
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains("buildTransitive", StringComparison.Ordinal))
-            .Append(Path.Combine(root, "src", "Shared", "ScheduleNaming.cs"))
+            .Concat(Directory.GetFiles(Path.Combine(root, "src", "Shared"), "*.cs"))
             .Order(StringComparer.Ordinal)
             .ToArray();
         string implicitUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; global using System.Threading; global using System.Threading.Tasks;";

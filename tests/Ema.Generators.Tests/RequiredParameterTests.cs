@@ -1,9 +1,8 @@
 namespace Ema.Generators.Tests;
 
 /// <summary>
-/// A schedule constructor parameter without a default (EveryTypeDecay's <c>scale</c>) gets its type's default in
-/// the record, because C# needs one after <c>decay</c>; config must not fall back to that invented value. Generated
-/// code compiled against the real runtime and run.
+/// A schedule constructor parameter without a default (EveryTypeDecay's <c>scale</c>) is required in C# (the record's
+/// constructor takes it before <c>decay</c>) and in config. Generated code compiled against the real runtime and run.
 /// </summary>
 public sealed class RequiredParameterTests
 {
@@ -21,7 +20,7 @@ public sealed class RequiredParameterTests
                 Error(() => TrainingParams.FromJson("""{"ema": true, "ema_params": {"decay_type": "every-type", "gain": 0.5}}""")),
                 Error(() => DecaySchedules.FromJson("""{"decay_type": "every-type", "scale": null}""")),
                 DecaySchedules.FromJson("""{"decay_type": "every-type", "scale": 2.5}""").ToJson(),
-                (DecaySchedules.FromJson(new EveryTypeEmaParams().ToJson()) == new EveryTypeEmaParams()).ToString(),
+                (DecaySchedules.FromJson(new EveryTypeEmaParams(1.5).ToJson()) == new EveryTypeEmaParams(scale: 1.5, decay: 0.9999)).ToString(),
             ];
 
             private static string Error(Func<object> load)
@@ -53,14 +52,14 @@ public sealed class RequiredParameterTests
             Assert.Equal("ema_params.scale|ema_params.scale " + Required + ", so the config must give a value.", results[1]);
 
             // null is no value either, and removing the key is no way out for a required one.
-            Assert.Equal("scale|scale is null; it must be a number.", results[2]);
+            Assert.Equal("scale|scale is null; it must be a number. An absent key takes the default, where the key has one.", results[2]);
 
             // Only scale is required: every other key takes the constructor's default.
             Assert.Equal(
                 """{"decay_type":"every-type","decay":0.9999,"scale":2.5,"gain":0.25,"warmup_steps":100,"seed":-9000000000,"clamp":true,"label":"a \u0022quoted\u0022 label","shape":"Step","max_lr":0.001}""",
                 results[3]);
 
-            // The record's C# default is still usable, and ToJson writes it, so a record made in code round-trips.
+            // A record made in code round-trips through ToJson and FromJson.
             Assert.Equal("True", results[4]);
         }
         finally
@@ -121,5 +120,27 @@ public sealed class RequiredParameterTests
         {
             context.Unload();
         }
+    }
+
+    [Fact]
+    public void A_required_parameter_is_required_in_CSharp_too_before_decay()
+    {
+        const string calls = """
+            namespace Shapes;
+
+            public static class Calls
+            {
+                public static object[] Fine() => [new EveryTypeEmaParams(2.5), new EveryTypeEmaParams(2.5, 0.99), new EveryTypeEmaParams(scale: 2.5, decay: 0.99, gain: 1f)];
+
+                public static object Missing() => new EveryTypeEmaParams();
+
+                public static object OnlyDecay() => new EveryTypeEmaParams(decay: 0.99);
+            }
+            """;
+        var (_, output) = GeneratorHarness.Run(GeneratorHarness.Compile("Calls", null, Sources.EveryType, calls));
+
+        string[] errors = output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+            .Select(d => d.Id + " line " + (d.Location.GetLineSpan().StartLinePosition.Line + 1)).ToArray();
+        Assert.Equal(["CS7036 line 7", "CS7036 line 9"], errors);
     }
 }

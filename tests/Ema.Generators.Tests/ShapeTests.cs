@@ -59,22 +59,44 @@ public sealed class ShapeTests
     [InlineData("1st.Lib", "_1st_Lib")]
     public void Names_of_letters_digits_and_dots_keep_the_plain_registry_name(string assembly, string expected)
     {
-        Assert.Equal(expected, Parser.RegistryIdentifier(assembly));
+        Assert.Equal(expected, RegistryNaming.Identifier(assembly));
     }
 
     [Fact]
     public void Names_that_sanitizing_changes_get_a_stable_hash_of_the_exact_name()
     {
-        string underscore = Parser.RegistryIdentifier("My_Lib");
-        string hyphen = Parser.RegistryIdentifier("My-Lib");
+        string underscore = RegistryNaming.Identifier("My_Lib");
+        string hyphen = RegistryNaming.Identifier("My-Lib");
 
         Assert.Matches("^My_Lib__[0-9a-f]{8}$", underscore);
         Assert.Matches("^My_Lib__[0-9a-f]{8}$", hyphen);
         Assert.NotEqual(underscore, hyphen);
-        Assert.NotEqual(Parser.RegistryIdentifier("My.Lib"), underscore);
+        Assert.NotEqual(RegistryNaming.Identifier("My.Lib"), underscore);
 
         // FNV-1a 32 of "a" is a published test vector: the hash does not depend on the process or machine.
-        Assert.Equal("e40c292c", Parser.Fnv1a("a"));
+        Assert.Equal("e40c292c", RegistryNaming.Fnv1a("a"));
+    }
+
+    [Fact]
+    public void Two_names_giving_one_record_in_one_namespace_get_no_record_and_no_registration_and_the_rest_do()
+    {
+        const string schedules = """
+            namespace App
+            {
+                [Ema.DecaySchedule("warm-cosine")] public sealed class A : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+                [Ema.DecaySchedule("warm_cosine")] public sealed class B : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+                [Ema.DecaySchedule("warm_hold")] public sealed class C : Ema.IDecayFunction { public double Compute(double decay, long step, long totalSteps) => decay; }
+            }
+            """;
+        var input = GeneratorHarness.Compile("App", null, schedules);
+
+        var (result, output) = GeneratorHarness.Run(input);
+
+        Assert.Empty(GeneratorHarness.GeneratedProblems(input, output));
+        Assert.Equal(
+            ["App.WarmHoldEmaParams.g.cs", "Ema.Generated.App.DecayScheduleRegistry.g.cs"],
+            result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("warm-cosine", GeneratorHarness.Source(result, "Ema.Generated.App.DecayScheduleRegistry.g.cs"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +118,7 @@ public sealed class ShapeTests
         Assert.Empty(GeneratorHarness.GeneratedProblems(input, output));
         string registry = GeneratorHarness.Source(result, "Ema.Generated.App.DecayScheduleRegistry.g.cs");
         Assert.Contains("global::Ema.Generated.A_B.DecayScheduleRegistry.Register();", registry, StringComparison.Ordinal);
-        Assert.Contains("global::Ema.Generated.A_B__" + Parser.Fnv1a("A_B") + ".DecayScheduleRegistry.Register();", registry, StringComparison.Ordinal);
+        Assert.Contains("global::Ema.Generated.A_B__" + RegistryNaming.Fnv1a("A_B") + ".DecayScheduleRegistry.Register();", registry, StringComparison.Ordinal);
         var context = new IsolatedRuntime(new() { ["A.B"] = dotted, ["A_B"] = underscored, ["App"] = GeneratorHarness.Emit(output) });
         try
         {

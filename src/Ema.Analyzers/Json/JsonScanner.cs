@@ -7,8 +7,9 @@ namespace Ema.Analyzers.Json;
 /// <summary>
 /// A small JSON reader that keeps character spans. The analyzer assembly loads into the compiler, where a
 /// System.Text.Json dependency could clash with the host's copy; config files are small, so this suffices.
-/// Accepts // and /* */ comments and trailing commas, as .NET's configuration JSON does. Returns null for
-/// text that is not JSON: such a file is not the analyzer's to judge.
+/// Reads the dialect of Microsoft.Extensions.Configuration.Json, which the runtime's loaders use too (ConfigJson):
+/// RFC 8259 JSON plus // and /* */ comments and trailing commas. Returns null for text that is not JSON in
+/// that dialect: such a file is not the analyzer's to judge, and every run-time loader refuses it too.
 /// </summary>
 internal sealed class JsonScanner
 {
@@ -94,7 +95,9 @@ internal sealed class JsonScanner
             int nameStart = _position;
             string name = ReadString();
             var nameSpan = TextSpan.FromBounds(nameStart, _position);
-            SkipTrivia();
+
+            // System.Text.Json allows no comment between a key and its colon, so neither does this dialect.
+            SkipTrivia(comments: false);
             Expect(':');
             JsonNode value = ReadValue(depth + 1);
             properties.Add(new JsonProperty(name, nameSpan, value));
@@ -149,9 +152,9 @@ internal sealed class JsonScanner
                 return builder.ToString();
             }
 
-            if (c == '\n')
+            if (c < ' ')
             {
-                throw new FormatException("Unterminated string.");
+                throw new FormatException("Control character in a string.");
             }
 
             if (c != '\\')
@@ -173,7 +176,7 @@ internal sealed class JsonScanner
                 case 't': builder.Append('\t'); break;
                 case 'u':
                     if (_position + 4 > _text.Length ||
-                        !int.TryParse(_text.Substring(_position, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int code))
+                        !int.TryParse(_text.Substring(_position, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code))
                     {
                         throw new FormatException("Bad \\u escape.");
                     }
@@ -187,12 +190,25 @@ internal sealed class JsonScanner
         }
     }
 
+    /// <summary>RFC 8259's number grammar, no more: <c>01</c>, <c>1.</c> or <c>+1</c> fail at run time, so they are no number here.</summary>
     private JsonNumber ReadNumber()
     {
         int start = _position;
-        while (_position < _text.Length && "+-0123456789.eE".IndexOf(_text[_position]) >= 0)
+        Skip('-');
+        if (!Skip('0'))
         {
-            _position++;
+            ReadDigits();
+        }
+
+        if (Skip('.'))
+        {
+            ReadDigits();
+        }
+
+        if (Skip('e') || Skip('E'))
+        {
+            _ = Skip('+') || Skip('-');
+            ReadDigits();
         }
 
         string text = _text.Substring(start, _position - start);
@@ -202,6 +218,31 @@ internal sealed class JsonScanner
         }
 
         return new JsonNumber(TextSpan.FromBounds(start, _position), value, text);
+    }
+
+    private void ReadDigits()
+    {
+        int start = _position;
+        while (_position < _text.Length && _text[_position] >= '0' && _text[_position] <= '9')
+        {
+            _position++;
+        }
+
+        if (_position == start)
+        {
+            throw new FormatException("Expected a digit.");
+        }
+    }
+
+    private bool Skip(char c)
+    {
+        if (_position < _text.Length && _text[_position] == c)
+        {
+            _position++;
+            return true;
+        }
+
+        return false;
     }
 
     private JsonLiteral ReadLiteral(string literal)
@@ -216,14 +257,19 @@ internal sealed class JsonScanner
         return new JsonLiteral(TextSpan.FromBounds(start, _position), literal);
     }
 
-    private void SkipTrivia()
+    private void SkipTrivia(bool comments = true)
     {
         while (_position < _text.Length)
         {
             char c = _text[_position];
-            if (char.IsWhiteSpace(c) || c == '\uFEFF')
+            // JSON's four whitespace characters, and a byte order mark at the start (the loaders skip it there).
+            if (c is ' ' or '\t' or '\r' or '\n' || (c == '\uFEFF' && _position == 0))
             {
                 _position++;
+            }
+            else if (!comments)
+            {
+                return;
             }
             else if (c == '/' && _position + 1 < _text.Length && _text[_position + 1] == '/')
             {

@@ -13,14 +13,13 @@ namespace Ema.Analyzers.Schedules;
 internal sealed class ScheduleCatalog
 {
     /// <summary>Keys every ema_params object may have, whatever its schedule.</summary>
-    public static readonly ImmutableArray<string> CommonKeys = ImmutableArray.Create("decay", "decay_type");
-
-    /// <summary>SuperGradients' default when decay_type is missing.</summary>
-    public const string DefaultScheduleName = "exp";
+    public static readonly ImmutableArray<string> CommonKeys = ImmutableArray.Create(EmaConfigKeys.Decay, EmaConfigKeys.DecayType);
 
     private static readonly PerCompilation<ScheduleCatalog> s_cache = new();
 
-    private readonly Dictionary<string, ImmutableArray<ScheduleInfo>> _byName;
+    private readonly Dictionary<string, ImmutableArray<ScheduleInfo>> _allByName;
+    private readonly Dictionary<string, ImmutableArray<ScheduleInfo>> _sourceByRecord;
+    private readonly Dictionary<string, ScheduleInfo> _byName;
     private readonly Dictionary<string, ScheduleInfo> _byRecord;
     private readonly HashSet<IAssemblySymbol> _declaringAssemblies;
 
@@ -28,25 +27,37 @@ internal sealed class ScheduleCatalog
     // project) and its key is a display string: computed once per record type instead of once per call.
     private readonly ConcurrentDictionary<INamedTypeSymbol, ScheduleInfo?> _recordCache = new(SymbolEqualityComparer.Default);
 
-    private ScheduleCatalog(ImmutableArray<ScheduleInfo> schedules)
+    /// <param name="source">The valid schedules declared in the compilation's own source.</param>
+    /// <param name="referenced">The valid schedules of referenced provider assemblies.</param>
+    private ScheduleCatalog(ImmutableArray<ScheduleInfo> source, ImmutableArray<ScheduleInfo> referenced)
     {
-        Schedules = schedules;
-        _byName = schedules.GroupBy(s => s.Name, StringComparer.Ordinal)
+        ImmutableArray<ScheduleInfo> all = source.AddRange(referenced);
+        _allByName = all.GroupBy(s => s.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToImmutableArray(), StringComparer.Ordinal);
+        _sourceByRecord = source.GroupBy(s => s.RecordMetadataName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToImmutableArray(), StringComparer.Ordinal);
+
+        // What the run-time registry will hold: the generator emits no colliding schedule of this compilation.
+        HashSet<ScheduleInfo> colliding = ScheduleCollisions.Find(source, s => s.Name, s => s.RecordMetadataName);
+        ImmutableArray<ScheduleInfo> registered = all.Where(s => !colliding.Contains(s)).ToImmutableArray();
+        _byName = new Dictionary<string, ScheduleInfo>(StringComparer.Ordinal);
         _byRecord = new Dictionary<string, ScheduleInfo>(StringComparer.Ordinal);
-        foreach (ScheduleInfo schedule in schedules)
+        foreach (ScheduleInfo schedule in registered)
         {
+            if (!_byName.ContainsKey(schedule.Name))
+            {
+                _byName.Add(schedule.Name, schedule);
+            }
+
             _byRecord[schedule.RecordMetadataName] = schedule;
         }
 
         Names = _byName.Keys.OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
-        Keys = CommonKeys.Concat(schedules.SelectMany(s => s.Parameters).Select(p => p.Key))
+        Keys = CommonKeys.Concat(registered.SelectMany(s => s.Parameters).Select(p => p.Key))
             .Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToImmutableArray();
-        _declaringAssemblies = new HashSet<IAssemblySymbol>(schedules.Select(s => s.Type.ContainingAssembly), SymbolEqualityComparer.Default);
-        Origins = string.Join(", ", schedules.Select(s => s.Type.ContainingAssembly.Name).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal));
+        _declaringAssemblies = new HashSet<IAssemblySymbol>(registered.Select(s => s.Type.ContainingAssembly), SymbolEqualityComparer.Default);
+        Origins = string.Join(", ", registered.Select(s => s.Type.ContainingAssembly.Name).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal));
     }
-
-    public ImmutableArray<ScheduleInfo> Schedules { get; }
 
     /// <summary>The schedule names, sorted.</summary>
     public ImmutableArray<string> Names { get; }
@@ -60,11 +71,16 @@ internal sealed class ScheduleCatalog
     public static ScheduleCatalog For(Compilation compilation, EmaSymbols symbols) =>
         s_cache.Get(compilation, c => Build(c, symbols));
 
-    public ScheduleInfo? FindByName(string name) =>
-        _byName.TryGetValue(name, out ImmutableArray<ScheduleInfo> found) ? found[0] : null;
+    /// <summary>The registered schedule of that name (the first one, when referenced assemblies clash).</summary>
+    public ScheduleInfo? FindByName(string name) => _byName.TryGetValue(name, out ScheduleInfo? found) ? found : null;
 
+    /// <summary>Every valid schedule of that name, registered or not, for EMA0003.</summary>
     public ImmutableArray<ScheduleInfo> AllNamed(string name) =>
-        _byName.TryGetValue(name, out ImmutableArray<ScheduleInfo> found) ? found : ImmutableArray<ScheduleInfo>.Empty;
+        _allByName.TryGetValue(name, out ImmutableArray<ScheduleInfo> found) ? found : ImmutableArray<ScheduleInfo>.Empty;
+
+    /// <summary>The schedules of this compilation's source whose record is <paramref name="recordMetadataName"/>, for EMA0003.</summary>
+    public ImmutableArray<ScheduleInfo> SourceWithRecord(string recordMetadataName) =>
+        _sourceByRecord.TryGetValue(recordMetadataName, out ImmutableArray<ScheduleInfo> found) ? found : ImmutableArray<ScheduleInfo>.Empty;
 
     /// <summary>The schedule whose generated record is <paramref name="record"/>.</summary>
     public ScheduleInfo? FindByRecord(INamedTypeSymbol record) =>
@@ -100,17 +116,18 @@ internal sealed class ScheduleCatalog
 
     private static ScheduleCatalog Build(Compilation compilation, EmaSymbols symbols)
     {
-        var schedules = ImmutableArray.CreateBuilder<ScheduleInfo>();
-        Collect(compilation.Assembly.GlobalNamespace, symbols, schedules);
+        var source = ImmutableArray.CreateBuilder<ScheduleInfo>();
+        Collect(compilation.Assembly.GlobalNamespace, symbols, source);
+        var referenced = ImmutableArray.CreateBuilder<ScheduleInfo>();
         foreach (IAssemblySymbol assembly in compilation.SourceModule.ReferencedAssemblySymbols)
         {
             if (IsScheduleProvider(assembly, symbols))
             {
-                Collect(assembly.GlobalNamespace, symbols, schedules);
+                Collect(assembly.GlobalNamespace, symbols, referenced);
             }
         }
 
-        return new ScheduleCatalog(schedules.ToImmutable());
+        return new ScheduleCatalog(source.ToImmutable(), referenced.ToImmutable());
     }
 
     /// <summary>

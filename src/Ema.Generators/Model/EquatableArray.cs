@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 
 namespace Ema.Generators.Model;
@@ -20,11 +19,7 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
         _items = items.ToArray();
     }
 
-    public static EquatableArray<T> Empty => new(Array.Empty<T>());
-
     public int Count => _items?.Length ?? 0;
-
-    public T this[int index] => _items![index];
 
     public bool Equals(EquatableArray<T> other) => AsSpan().SequenceEqual(other.AsSpan());
 
@@ -42,8 +37,6 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
     }
 
     public ReadOnlySpan<T> AsSpan() => _items ?? Array.Empty<T>();
-
-    public ImmutableArray<T> ToImmutableArray() => ImmutableArray.Create(_items ?? Array.Empty<T>());
 
     public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
 

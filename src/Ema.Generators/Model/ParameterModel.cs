@@ -6,11 +6,10 @@ namespace Ema.Generators.Model;
 /// <param name="PropertyName">The record's PascalCase property.</param>
 /// <param name="Key">The snake_case config key.</param>
 /// <param name="TypeName">The fully qualified C# type, with '?' for a nullable string.</param>
-/// <param name="DefaultLiteral">The default as a C# literal (the type's default when none is declared).</param>
-/// <param name="IsRequired">
-/// The schedule's constructor declares no default (and the parameter is not a nullable string, whose absent key
-/// means null): config must give the key. The record still has <paramref name="DefaultLiteral"/> as its C#
-/// default, because C# needs one after <c>decay = 0.9999</c>.
+/// <param name="DefaultLiteral">
+/// The declared default as a C# literal, or null when the schedule's constructor declares none: then the parameter is
+/// required in C# (the record's constructor takes it before <c>decay</c>) and in config. A nullable string without
+/// a default has <c>null</c> (its absent key means null).
 /// </param>
 /// <param name="Range">The declared [Range], if any (numeric kinds only).</param>
 /// <param name="Documentation">The schedule author's &lt;param&gt; doc as XML text on one line, if the compilation parsed docs.</param>
@@ -22,7 +21,10 @@ internal sealed record ParameterModel(
     ParameterKind Kind,
     string TypeName,
     bool IsNullable,
-    string DefaultLiteral,
-    bool IsRequired,
+    string? DefaultLiteral,
     RangeModel? Range,
-    string? Documentation);
+    string? Documentation)
+{
+    /// <summary>The schedule's constructor declares no default: C# callers and config must give a value.</summary>
+    public bool IsRequired => DefaultLiteral == null;
+}

@@ -36,7 +36,7 @@ internal static class CheckpointMetadata
         if (ema is not null)
         {
             metadata[EmaStepKey] = ema.Step.ToString(CultureInfo.InvariantCulture);
-            foreach ((string key, string value) in EmaParamsMetadata(ema.Parameters))
+            foreach ((string key, string value) in EmaParamsMetadata(ema.EmaParams))
             {
                 // A schedule parameter named like one of the checkpoint's own keys (epoch, ema_step...) must not
                 // overwrite it; its value is still in the ema_params JSON.

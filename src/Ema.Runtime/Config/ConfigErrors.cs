@@ -1,22 +1,13 @@
+using System.Globalization;
+
 namespace Ema;
 
-/// <summary>Shared wording for config errors.</summary>
+/// <summary>Shared wording for config and argument errors.</summary>
 internal static class ConfigErrors
 {
-    /// <summary>
-    /// The message of a validation exception without the " (Parameter 'x')" and "Actual value was" lines that
-    /// ArgumentOutOfRangeException appends: the config error names the key itself.
-    /// </summary>
-    public static string Describe(ArgumentException exception)
-    {
-        string message = exception.Message;
-        int newline = message.IndexOf('\n', StringComparison.Ordinal);
-        if (newline >= 0)
-        {
-            message = message[..newline].TrimEnd('\r');
-        }
+    /// <summary>"beta = -1 is outside the allowed range: beta must be &gt; 0." (<paramref name="key"/> as the message shows it).</summary>
+    public static string OutOfRange(string key, string value, string allowed) => $"{key} = {value} is outside the allowed range: {allowed}.";
 
-        string suffix = $" (Parameter '{exception.ParamName}')";
-        return message.EndsWith(suffix, StringComparison.Ordinal) ? message[..^suffix.Length] : message;
-    }
+    /// <summary>A number as messages write it: invariant culture, round-trippable.</summary>
+    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

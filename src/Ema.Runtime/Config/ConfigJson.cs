@@ -5,9 +5,10 @@ using System.Text.RegularExpressions;
 namespace Ema;
 
 /// <summary>
-/// Parses config text. Strict JSON on purpose: no comments, no trailing commas (SuperGradients' configs are plain
-/// YAML/JSON, and a lenient parser would let a stray comma or comment hide a mistake). Errors name the position and,
-/// where the parser stopped inside a value, the key whose value it was.
+/// Parses config text in the dialect of Microsoft.Extensions.Configuration.Json (comments and trailing commas
+/// allowed), the one dialect of every Ema config path: <c>FromJson</c>/<c>FromFile</c> here,
+/// <c>FromConfiguration</c> over <c>AddJsonFile</c>, and the analyzers' JsonScanner at build time. Errors name the
+/// position and, where the parser stopped inside a value, the key whose value it was.
 /// </summary>
 internal static class ConfigJson
 {
@@ -16,8 +17,9 @@ internal static class ConfigJson
 
     private static readonly JsonDocumentOptions s_options = new()
     {
-        CommentHandling = JsonCommentHandling.Disallow,
-        AllowTrailingCommas = false,
+        // What JsonConfigurationFileParser uses, so a file loads the same through FromFile and AddJsonFile.
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
         MaxDepth = MaxDepth,
     };
 
@@ -51,7 +53,7 @@ internal static class ConfigJson
                 ? " NaN and Infinity are not JSON numbers: every number must be finite."
                 : string.Empty;
             throw new EmaConfigException(
-                $"Invalid JSON at line {line}, column {column}{where}: {FirstSentence(e.Message)}{hint} Comments and trailing commas are not allowed.",
+                $"Invalid JSON at line {line}, column {column}{where}: {FirstSentence(e.Message)}{hint}",
                 innerException: e);
         }
     }

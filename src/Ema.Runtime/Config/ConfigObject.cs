@@ -4,14 +4,13 @@ namespace Ema;
 
 /// <summary>
 /// One config object (a JSON object or a configuration section) with the key checks both loaders share.
-/// Getters return the default for an absent key and throw <see cref="EmaConfigException"/> naming the full key
+/// <c>TryGet</c> returns false for an absent key and throws <see cref="EmaConfigException"/> naming the full key
 /// for anything else that is not a value of the asked type: null, a value of another type, NaN or infinity.
 /// </summary>
 internal abstract class ConfigObject : EmaParamsSource
 {
     private readonly string _path;
     private readonly string _separator;
-    private readonly HashSet<string> _required = new(StringComparer.Ordinal);
 
     protected ConfigObject(string path, string separator)
     {
@@ -34,47 +33,72 @@ internal abstract class ConfigObject : EmaParamsSource
     /// <summary>The object's own path, for messages about the object as a whole.</summary>
     public string Describe() => _path.Length == 0 ? "the config object" : _path;
 
-    /// <inheritdoc/>
-    public sealed override void Require(string key, string decayType)
-    {
-        if (!Keys.Contains(key, KeyComparer))
-        {
-            throw Error(
-                key,
-                $"{FullKey(key)} is required for decay_type \"{decayType}\": the schedule's constructor declares no default for it, so the config must give a value.");
-        }
+    /// <summary>The value at <paramref name="key"/>, or <paramref name="defaultValue"/> when the key is absent.</summary>
+    public double GetDouble(string key, double defaultValue) => TryGetDouble(key, out double value) ? value : defaultValue;
 
-        // Remembered so that a null value is not answered with "remove the key to use the default".
-        _required.Add(key);
+    /// <summary>The value at <paramref name="key"/>, or <paramref name="defaultValue"/> when the key is absent.</summary>
+    public int GetInt32(string key, int defaultValue) => TryGetInt32(key, out int value) ? value : defaultValue;
+
+    /// <summary>The value at <paramref name="key"/>, or <paramref name="defaultValue"/> when the key is absent.</summary>
+    public bool GetBoolean(string key, bool defaultValue) => TryGetBoolean(key, out bool value) ? value : defaultValue;
+
+    /// <summary>The value at <paramref name="key"/>, or <paramref name="defaultValue"/> when the key is absent.</summary>
+    public string GetString(string key, string defaultValue) => TryGetString(key, out string value) ? value : defaultValue;
+
+    /// <inheritdoc/>
+    public sealed override EmaConfigException Missing(string key, string decayType) =>
+        Error(key, $"{FullKey(key)} is required for decay_type \"{decayType}\": the schedule's constructor declares no default for it, so the config must give a value.");
+
+    /// <inheritdoc/>
+    public sealed override EmaConfigException OutOfRange(string key, string value, string allowed) =>
+        Error(key, ConfigErrors.OutOfRange(FullKey(key), value, allowed));
+
+    /// <inheritdoc/>
+    public sealed override bool TryGetInt32(string key, out int value)
+    {
+        bool found = TryGetInteger(key, int.MinValue, int.MaxValue, out long wide);
+        value = (int)wide;
+        return found;
     }
 
     /// <inheritdoc/>
-    public sealed override float GetSingle(string key, float defaultValue)
+    public sealed override bool TryGetInt64(string key, out long value) => TryGetInteger(key, long.MinValue, long.MaxValue, out value);
+
+    /// <summary>Reads an integer in [<paramref name="minimum"/>, <paramref name="maximum"/>]; anything else is a wrong-type error naming that range.</summary>
+    protected abstract bool TryGetInteger(string key, long minimum, long maximum, out long value);
+
+    /// <inheritdoc/>
+    public sealed override bool TryGetSingle(string key, out float value)
     {
-        double value = GetDouble(key, defaultValue);
-        float single = (float)value;
-        if (float.IsInfinity(single))
+        value = 0;
+        if (!TryGetDouble(key, out double number))
         {
-            throw Error(key, $"{FullKey(key)} = {value.ToString("R", CultureInfo.InvariantCulture)} does not fit a 32-bit float.");
+            return false;
         }
 
-        return single;
+        value = (float)number;
+        if (float.IsInfinity(value))
+        {
+            throw Error(key, $"{FullKey(key)} = {ConfigErrors.Format(number)} does not fit a 32-bit float.");
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>
-    public sealed override TEnum GetEnum<TEnum>(string key, TEnum defaultValue)
+    public sealed override bool TryGetEnum<TEnum>(string key, out TEnum value)
     {
-        string? text = GetString(key, null);
-        if (text == null)
+        value = default;
+        if (!TryGetString(key, out string text))
         {
-            return defaultValue;
+            return false;
         }
 
         // Names only: Enum.TryParse also accepts "3" or "-1", which would bypass the named values.
         if (text.Length > 0 && !char.IsDigit(text[0]) && text[0] != '-' && text[0] != '+'
-            && Enum.TryParse(text, ignoreCase: true, out TEnum value) && Enum.IsDefined(value))
+            && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value))
         {
-            return value;
+            return true;
         }
 
         throw Error(key, $"{FullKey(key)} = \"{text}\" is not one of: {string.Join(", ", Enum.GetNames<TEnum>())} (case-insensitive).");
@@ -87,9 +111,9 @@ internal abstract class ConfigObject : EmaParamsSource
     protected EmaConfigException WrongType(string key, string expected, string actual) =>
         Error(key, $"{FullKey(key)} must be {expected}, but it is {actual}.");
 
-    /// <summary>An error for a null value: absent keys take the default, null is not a value.</summary>
+    /// <summary>An error for a null value: an absent key takes the default where there is one, null is not a value.</summary>
     protected EmaConfigException Null(string key, string expected) =>
-        Error(key, $"{FullKey(key)} is null; it must be {expected}." + (_required.Contains(key) ? string.Empty : " Remove the key to use the default."));
+        Error(key, $"{FullKey(key)} is null; it must be {expected}. An absent key takes the default, where the key has one.");
 
     /// <summary>Checks a parsed double is finite.</summary>
     protected double Finite(string key, double value, string written) =>

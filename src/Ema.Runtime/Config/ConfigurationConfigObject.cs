@@ -39,60 +39,44 @@ internal sealed class ConfigurationConfigObject : ConfigObject
         return new ConfigurationConfigObject(child);
     }
 
-    public override double GetDouble(string key, double defaultValue)
+    public override bool TryGetDouble(string key, out double value)
     {
-        string? text = GetValue(key, "a number");
-        if (text == null)
+        value = 0;
+        if (GetValue(key, "a number") is not { } text)
         {
-            return defaultValue;
+            return false;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
         {
             throw WrongType(key, "a number (invariant culture, for example 0.9999)", $"\"{text}\"");
         }
 
-        return Finite(key, value, text);
+        value = Finite(key, number, text);
+        return true;
     }
 
-    public override int GetInt32(string key, int defaultValue)
+    public override bool TryGetBoolean(string key, out bool value)
     {
-        string? text = GetValue(key, "an integer");
-        if (text == null)
-        {
-            return defaultValue;
-        }
-
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
-            ? value
-            : throw WrongType(key, $"an integer from {int.MinValue} to {int.MaxValue}", $"\"{text}\"");
+        value = false;
+        return GetValue(key, "true or false") is { } text
+            && (bool.TryParse(text, out value) ? true : throw WrongType(key, "true or false", $"\"{text}\""));
     }
 
-    public override long GetInt64(string key, long defaultValue)
+    public override bool TryGetString(string key, out string value)
     {
-        string? text = GetValue(key, "an integer");
-        if (text == null)
-        {
-            return defaultValue;
-        }
-
-        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
-            ? value
-            : throw WrongType(key, $"an integer from {long.MinValue} to {long.MaxValue}", $"\"{text}\"");
+        value = GetValue(key, "a string") ?? string.Empty;
+        return value.Length > 0;
     }
 
-    public override bool GetBoolean(string key, bool defaultValue)
+    protected override bool TryGetInteger(string key, long minimum, long maximum, out long value)
     {
-        string? text = GetValue(key, "true or false");
-        if (text == null)
-        {
-            return defaultValue;
-        }
-
-        return bool.TryParse(text, out bool value) ? value : throw WrongType(key, "true or false", $"\"{text}\"");
+        value = 0;
+        return GetValue(key, "an integer") is { } text
+            && (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= minimum && value <= maximum
+                ? true
+                : throw WrongType(key, $"an integer from {minimum} to {maximum}", $"\"{text}\""));
     }
-
-    public override string? GetString(string key, string? defaultValue) => GetValue(key, "a string") ?? defaultValue;
 
     /// <summary>The value's text, or null when the key is absent.</summary>
     private string? GetValue(string key, string expected)

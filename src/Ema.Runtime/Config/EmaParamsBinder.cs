@@ -8,28 +8,20 @@ namespace Ema;
 /// </summary>
 internal static class EmaParamsBinder
 {
-    public const string DecayTypeKey = "decay_type";
-    public const string DecayKey = "decay";
-
-    /// <summary>SuperGradients' default schedule when <c>decay_type</c> is absent.</summary>
-    public const string DefaultDecayType = "exp";
-
     public static EmaParams Bind(ConfigObject config, Action<string>? warn)
     {
         warn ??= ConfigWarnings.Default;
-        string decayType = config.GetString(DecayTypeKey, DefaultDecayType)!;
+        string decayType = config.GetString(EmaConfigKeys.DecayType, EmaConfigKeys.DefaultSchedule);
         DecayScheduleRegistration registration = FindSchedule(config, decayType);
         CheckKeys(config, registration, warn);
-        try
+        double decay = config.GetDouble(EmaConfigKeys.Decay, EmaParams.DefaultDecay);
+        if (!EmaParams.IsValidDecay(decay))
         {
-            return registration.Bind(config);
+            throw config.OutOfRange(EmaConfigKeys.Decay, ConfigErrors.Format(decay), EmaParams.DecayRule);
         }
-        catch (ArgumentOutOfRangeException e)
-        {
-            // Generated validation (and EmaParams.Decay) name the parameter; the config error names the key.
-            string key = MatchKey(e.ParamName, registration.Keys.Prepend(DecayKey));
-            throw config.Error(key, $"{config.FullKey(key)}: {ConfigErrors.Describe(e)}", e);
-        }
+
+        // The generated binder checks the schedule's own keys and names them itself.
+        return registration.Bind(config, decay);
     }
 
     private static DecayScheduleRegistration FindSchedule(ConfigObject config, string decayType)
@@ -42,8 +34,8 @@ internal static class EmaParamsBinder
         IReadOnlyList<string> names = DecaySchedules.Names;
         string? closest = ScheduleNaming.Closest(decayType, names);
         throw config.Error(
-            DecayTypeKey,
-            $"{config.FullKey(DecayTypeKey)} = \"{decayType}\" is not a registered decay schedule. Known schedules: {string.Join(", ", names)}."
+            EmaConfigKeys.DecayType,
+            $"{config.FullKey(EmaConfigKeys.DecayType)} = \"{decayType}\" is not a registered decay schedule. Known schedules: {string.Join(", ", names)}."
             + (closest != null ? $" Did you mean \"{closest}\"?" : string.Empty));
     }
 
@@ -53,7 +45,7 @@ internal static class EmaParamsBinder
     /// </summary>
     private static void CheckKeys(ConfigObject config, DecayScheduleRegistration registration, Action<string> warn)
     {
-        var own = new List<string> { DecayTypeKey, DecayKey };
+        var own = new List<string> { EmaConfigKeys.DecayType, EmaConfigKeys.Decay };
         own.AddRange(registration.Keys);
         IReadOnlyList<DecayScheduleRegistration> all = DecaySchedules.All();
         foreach (string key in config.Keys)
@@ -76,13 +68,5 @@ internal static class EmaParamsBinder
                 $"{config.FullKey(key)} is not a known key: decay_type \"{registration.Name}\" takes {string.Join(", ", own)}."
                 + (closest != null ? $" Did you mean \"{closest}\"?" : string.Empty));
         }
-    }
-
-    /// <summary>"Beta" -> "beta", "WarmupSteps" -> "warmup_steps": the key whose letters match the parameter name.</summary>
-    internal static string MatchKey(string? paramName, IEnumerable<string> keys)
-    {
-        string normalized = (paramName ?? string.Empty).Replace("_", string.Empty, StringComparison.Ordinal);
-        return keys.FirstOrDefault(k => string.Equals(k.Replace("_", string.Empty, StringComparison.Ordinal), normalized, StringComparison.OrdinalIgnoreCase))
-            ?? paramName ?? "?";
     }
 }

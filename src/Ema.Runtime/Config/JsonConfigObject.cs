@@ -54,75 +54,64 @@ internal sealed class JsonConfigObject : ConfigObject
         return new JsonConfigObject(value, FullKey(key));
     }
 
-    public override double GetDouble(string key, double defaultValue)
+    public override bool TryGetDouble(string key, out double value)
     {
-        if (!TryGet(key, "a number", out JsonElement value))
+        value = 0;
+        if (!TryGet(key, "a number", out JsonElement element))
         {
-            return defaultValue;
+            return false;
         }
 
-        if (value.ValueKind != JsonValueKind.Number)
+        if (element.ValueKind != JsonValueKind.Number)
         {
-            throw WrongType(key, "a number", Describe(value));
+            throw WrongType(key, "a number", Describe(element));
         }
 
         // TryGetDouble refuses numbers that overflow to infinity (1e400).
-        return value.TryGetDouble(out double number) ? Finite(key, number, value.GetRawText()) : throw NotFinite(key, value.GetRawText());
+        value = element.TryGetDouble(out double number) ? Finite(key, number, element.GetRawText()) : throw NotFinite(key, element.GetRawText());
+        return true;
     }
 
-    public override int GetInt32(string key, int defaultValue)
+    public override bool TryGetBoolean(string key, out bool value)
     {
-        if (!TryGet(key, "an integer", out JsonElement value))
+        value = false;
+        if (!TryGet(key, "true or false", out JsonElement element))
         {
-            return defaultValue;
+            return false;
         }
 
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number))
-        {
-            return number;
-        }
-
-        throw WrongType(key, $"an integer from {int.MinValue} to {int.MaxValue}", Describe(value));
-    }
-
-    public override long GetInt64(string key, long defaultValue)
-    {
-        if (!TryGet(key, "an integer", out JsonElement value))
-        {
-            return defaultValue;
-        }
-
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number))
-        {
-            return number;
-        }
-
-        throw WrongType(key, $"an integer from {long.MinValue} to {long.MaxValue}", Describe(value));
-    }
-
-    public override bool GetBoolean(string key, bool defaultValue)
-    {
-        if (!TryGet(key, "true or false", out JsonElement value))
-        {
-            return defaultValue;
-        }
-
-        return value.ValueKind switch
+        value = element.ValueKind switch
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw WrongType(key, "true or false", Describe(value)),
+            _ => throw WrongType(key, "true or false", Describe(element)),
         };
+        return true;
     }
 
-    public override string? GetString(string key, string? defaultValue)
+    public override bool TryGetString(string key, out string value)
     {
-        if (!TryGet(key, "a string", out JsonElement value))
+        value = string.Empty;
+        if (!TryGet(key, "a string", out JsonElement element))
         {
-            return defaultValue;
+            return false;
         }
 
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw WrongType(key, "a string", Describe(value));
+        value = element.ValueKind == JsonValueKind.String ? element.GetString()! : throw WrongType(key, "a string", Describe(element));
+        return true;
+    }
+
+    protected override bool TryGetInteger(string key, long minimum, long maximum, out long value)
+    {
+        value = 0;
+        if (!TryGet(key, "an integer", out JsonElement element))
+        {
+            return false;
+        }
+
+        return element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value) && value >= minimum && value <= maximum
+            ? true
+            : throw WrongType(key, $"an integer from {minimum} to {maximum}", Describe(element));
     }
 
     private bool TryGet(string key, string expected, out JsonElement value)

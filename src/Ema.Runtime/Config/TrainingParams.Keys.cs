@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ema.Shared;
 
 namespace Ema;
 
@@ -14,22 +15,41 @@ public sealed partial record TrainingParams
         new("batch_accumulate", (c, p, _) => p with { BatchAccumulate = c.GetInt32("batch_accumulate", p.BatchAccumulate) }, (w, p) => w.WriteNumber("batch_accumulate", p.BatchAccumulate)),
         new("initial_lr", (c, p, _) => p with { InitialLr = c.GetDouble("initial_lr", p.InitialLr) }, (w, p) => w.WriteNumber("initial_lr", p.InitialLr)),
         new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
-        new("ema_params", ReadEmaParams, WriteEmaParams),
+        new(EmaConfigKeys.EmaParams, ReadEmaParams, WriteEmaParams),
     ];
 
     /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>
     public static IReadOnlyList<string> KnownKeys { get; } = s_keys.Select(k => k.Name).ToArray();
 
+    /// <summary>Writes every key in SuperGradients' shape; <see cref="FromJson(string, Action{string}?)"/> reads it back into an equal record.</summary>
+    /// <returns>The JSON object.</returns>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            foreach (TrainingKey key in s_keys)
+            {
+                key.Write(writer, this);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     private static TrainingParams ReadEmaParams(ConfigObject config, TrainingParams current, Action<string>? warn)
     {
         // Missing ema_params keeps the default (exp, 0.9999, beta 15), as in SuperGradients.
-        ConfigObject? section = config.GetObject("ema_params");
+        ConfigObject? section = config.GetObject(EmaConfigKeys.EmaParams);
         return section == null ? current : current with { EmaParams = EmaParamsBinder.Bind(section, warn) };
     }
 
     private static void WriteEmaParams(Utf8JsonWriter writer, TrainingParams value)
     {
-        writer.WritePropertyName("ema_params");
+        writer.WritePropertyName(EmaConfigKeys.EmaParams);
         value.EmaParams.WriteJson(writer);
     }
 

@@ -11,7 +11,7 @@ public sealed partial record TrainingParams
 
     /// <summary>
     /// Reads training parameters from SuperGradients-shaped JSON. Absent keys keep their defaults; <c>{}</c> is
-    /// valid. Strict JSON: comments and trailing commas are errors.
+    /// valid. Comments and trailing commas are allowed, as in Microsoft.Extensions.Configuration.Json.
     /// </summary>
     /// <param name="json">The JSON object.</param>
     /// <param name="warn">Receives warnings (an <c>ema_params</c> key of another schedule); null writes them to <see cref="Console.Error"/>.</param>
@@ -105,9 +105,9 @@ public sealed partial record TrainingParams
             {
                 result = key.Read(config, result, warn);
             }
-            catch (ArgumentOutOfRangeException e)
+            catch (KeyedOutOfRangeException e)
             {
-                throw config.Error(key.Name, $"{config.FullKey(key.Name)}: {ConfigErrors.Describe(e)}", e);
+                throw config.OutOfRange(e.Key, e.Value, e.Allowed);
             }
         }
 

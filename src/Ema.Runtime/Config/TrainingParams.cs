@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Ema;
 
 /// <summary>
@@ -49,6 +47,6 @@ public sealed partial record TrainingParams
         init => _emaParams = value ?? throw new ArgumentNullException(nameof(EmaParams));
     }
 
-    private static ArgumentOutOfRangeException OutOfRange(string property, string key, double value, string allowed) =>
-        new(property, value, string.Create(CultureInfo.InvariantCulture, $"{key} = {value:R} is outside the allowed range: {key} must be {allowed}."));
+    private static KeyedOutOfRangeException OutOfRange(string property, string key, double value, string allowed) =>
+        new(property, key, ConfigErrors.Format(value), $"{key} must be {allowed}");
 }

@@ -47,10 +47,10 @@ public sealed class ModelEma : IDisposable
             throw new ArgumentException($"ModelEmaOptions.FloatingDtype = {dtype} is not a floating-point dtype; use Float32, Float64, BFloat16 or Float16.", nameof(options));
         }
 
-        Parameters = parameters;
+        EmaParams = parameters;
         Options = options;
-        _schedule = DecaySchedules.Create(parameters);
-        List<List<(string[] Names, Tensor[] Tensors)>> members = GroupModelTensors(model);
+        _schedule = parameters.NewSchedule();
+        List<List<(string[] Names, Tensor[] Tensors)>> members = TensorGroup.GroupModelTensors(model);
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
         ModelOwnership.Claim(this, modelTensors);
         var groups = new List<TensorGroup>(members.Count);
@@ -91,8 +91,8 @@ public sealed class ModelEma : IDisposable
         }
     }
 
-    /// <summary>The decay and schedule.</summary>
-    public EmaParams Parameters { get; }
+    /// <summary>The EMA's decay and schedule (not the model's parameters: those are the model's).</summary>
+    public EmaParams EmaParams { get; }
 
     /// <summary>Where and in which precision the EMA is kept.</summary>
     public ModelEmaOptions Options { get; }
@@ -140,11 +140,11 @@ public sealed class ModelEma : IDisposable
             throw new InvalidOperationException("ModelEma.Update was called inside UseEmaWeights(): the model holds the EMA weights, so the update would average the EMA with itself. Dispose the scope first.");
         }
 
-        double decay = _schedule.Compute(Parameters.Decay, step, totalSteps);
+        double decay = _schedule.Compute(EmaParams.Decay, step, totalSteps);
         if (!(decay >= 0.0 && decay <= 1.0))
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"The '{Parameters.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
+                $"The '{EmaParams.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
         }
 
         using (no_grad())
@@ -323,10 +323,11 @@ public sealed class ModelEma : IDisposable
     private void RefuseNonFinite(long step)
     {
         string name = _groups.Where(g => g.ModelHasNonFinite()).SelectMany(g => g.Slots.Where(g.ModelHasNonFinite)).First().Names[0];
-        string message = $"The model's weights hold NaN or infinity at step {step} (first in '{name}'): the EMA update was skipped and the EMA keeps its last finite weights.";
-        if (Options.NonFinite == NonFinitePolicy.Throw)
+        bool refuse = Options.NonFinite == NonFinitePolicy.Throw;
+        string message = $"The model's weights hold NaN or infinity at step {step} (first in '{name}'): the EMA update was {(refuse ? "refused" : "skipped")} and the EMA keeps its last finite weights.";
+        if (refuse)
         {
-            throw new NonFiniteWeightsException(message.Replace("was skipped", "was refused", StringComparison.Ordinal), step);
+            throw new NonFiniteWeightsException(message, step);
         }
 
         SkippedUpdates++;
@@ -357,31 +358,5 @@ public sealed class ModelEma : IDisposable
                     "The EMA would average stale tensors: make the ModelEma after moving the model, or make a new one now.");
             }
         }
-    }
-
-    /// <summary>
-    /// The model's state-dict tensors grouped by (device, dtype), in state-dict order, with tied weights (one
-    /// Parameter object under several names) merged into one member, so they are averaged once.
-    /// </summary>
-    private static List<List<(string[] Names, Tensor[] Tensors)>> GroupModelTensors(nn.Module model)
-    {
-        var members = new List<(List<string> Names, Tensor Tensor)>();
-        foreach ((string name, Tensor tensor) in model.state_dict())
-        {
-            int tied = members.FindIndex(m => ReferenceEquals(m.Tensor, tensor));
-            if (tied >= 0)
-            {
-                members[tied].Names.Add(name);
-            }
-            else
-            {
-                members.Add((new List<string> { name }, tensor));
-            }
-        }
-
-        return members
-            .GroupBy(m => (m.Tensor.device.ToString(), m.Tensor.dtype))
-            .Select(g => g.Select(m => (m.Names.ToArray(), new[] { m.Tensor })).ToList())
-            .ToList();
     }
 }

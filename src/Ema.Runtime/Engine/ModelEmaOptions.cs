@@ -17,8 +17,7 @@ public sealed record ModelEmaOptions
     /// <summary>
     /// What <see cref="ModelEma.Update"/> does when the model's floating-point weights hold NaN or infinity.
     /// Default: <see cref="NonFinitePolicy.Skip"/>, so one bad step cannot poison the average. The check reads the
-    /// model once more (ResNet-50 on CPU: an update takes 1.55x a plain <c>add_</c> over its bytes, against 1.04x
-    /// with <see cref="NonFinitePolicy.Ignore"/>).
+    /// model once more; what that costs is measured in docs/benchmarks.md (cases a and a2).
     /// </summary>
     public NonFinitePolicy NonFinite { get; init; } = NonFinitePolicy.Skip;
 

@@ -9,9 +9,9 @@ namespace Ema;
 /// a float32 buffer would convert the whole buffer first). So can finite values whose sum overflows, which is why
 /// the exact test decides whenever the fast one fails: <c>amax</c> and <c>amin</c> propagate NaN, and an infinity is
 /// the buffer's maximum or minimum. The sum's 0-dim result is the one tensor the check creates per update:
-/// TorchSharp 0.107 has no <c>sum</c> into an existing tensor, and the allocation-free reductions measured slower
-/// on ResNet-50's 25.6M values (float32: <c>linalg.vecdot</c> with <c>out</c> 1.15x and <c>amax</c> + <c>amin</c>
-/// 1.8x the sum; bfloat16: <c>vecdot</c> and <c>addmv_</c> 55x, libtorch has no vectorized 16-bit dot).
+/// TorchSharp 0.107 has no <c>sum</c> into an existing tensor, and the allocation-free reductions (<c>linalg.vecdot</c>
+/// with <c>out</c>, <c>addmv_</c>, <c>amax</c> + <c>amin</c>) measured slower, by far in 16-bit dtypes; the figures are
+/// in docs/benchmarks.md.
 /// </remarks>
 internal sealed class NonFiniteProbe : IDisposable
 {

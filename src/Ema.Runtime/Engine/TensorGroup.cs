@@ -46,12 +46,6 @@ internal sealed class TensorGroup : IDisposable
     /// <summary>Whether the EMA can be swapped into the model by exchanging storages (same dtype and device).</summary>
     public bool IsSwappable { get; }
 
-    /// <summary>The model's flat buffer (its tensors are views of it).</summary>
-    public Tensor ModelFlat => _modelFlat;
-
-    /// <summary>The EMA's flat buffer.</summary>
-    public Tensor EmaFlat => _emaFlat;
-
     /// <summary>
     /// Bytes the group allocated for the EMA: the EMA buffer, plus a full staging buffer when the EMA lives on
     /// another device, or a one-chunk staging buffer when it has another dtype.
@@ -188,9 +182,6 @@ internal sealed class TensorGroup : IDisposable
     /// <summary>Copies the EMA weights into the model's own buffer.</summary>
     public void CopyEmaToModel() => _modelFlat.copy_(_emaFlat);
 
-    /// <summary>Copies the model's weights into the EMA (a restart of the average).</summary>
-    public void CopyModelToEma() => _emaFlat.copy_(_modelFlat);
-
     /// <summary>The first state-dict name of a model tensor that was replaced or disposed since the group was made, or null.</summary>
     public string? FindReplacedTensor()
     {
@@ -240,4 +231,30 @@ internal sealed class TensorGroup : IDisposable
     }
 
     private static long Bytes(Tensor tensor) => tensor.numel() * tensor.element_size();
+
+    /// <summary>
+    /// The model's state-dict tensors grouped by (device, dtype), in state-dict order, with tied weights (one
+    /// Parameter object under several names) merged into one member, so they are averaged once.
+    /// </summary>
+    public static List<List<(string[] Names, Tensor[] Tensors)>> GroupModelTensors(nn.Module model)
+    {
+        var members = new List<(List<string> Names, Tensor Tensor)>();
+        foreach ((string name, Tensor tensor) in model.state_dict())
+        {
+            int tied = members.FindIndex(m => ReferenceEquals(m.Tensor, tensor));
+            if (tied >= 0)
+            {
+                members[tied].Names.Add(name);
+            }
+            else
+            {
+                members.Add((new List<string> { name }, tensor));
+            }
+        }
+
+        return members
+            .GroupBy(m => (m.Tensor.device.ToString(), m.Tensor.dtype))
+            .Select(g => g.Select(m => (m.Names.ToArray(), new[] { m.Tensor })).ToList())
+            .ToList();
+    }
 }

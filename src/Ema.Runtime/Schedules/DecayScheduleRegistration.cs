@@ -3,8 +3,9 @@ using System.ComponentModel;
 namespace Ema;
 
 /// <summary>
-/// One registered schedule: its name, its parameters record, and how to bind and create it. Generated code
-/// makes these; user code finds schedules through <see cref="DecaySchedules"/>.
+/// One registered schedule: its name, its parameters record, its config keys and how to bind them. Generated code
+/// makes these; user code finds schedules through <see cref="DecaySchedules"/>. (A record creates its schedule
+/// itself, <c>EmaParams.CreateSchedule</c>: the registry is only for what needs a name.)
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class DecayScheduleRegistration
@@ -13,24 +14,23 @@ public sealed class DecayScheduleRegistration
     /// <param name="name">The name written in <c>decay_type</c>.</param>
     /// <param name="parametersType">The schedule's sealed <see cref="EmaParams"/> record.</param>
     /// <param name="keys">The snake_case config keys of the schedule's own parameters (not <c>decay</c> or <c>decay_type</c>).</param>
-    /// <param name="create">Creates the schedule from its parameters record.</param>
-    /// <param name="bind">Reads the parameters record from a config source.</param>
+    /// <param name="bind">
+    /// Reads the record from a config source, given the already checked decay; it checks each of the schedule's
+    /// own keys (type, [Range], required) and throws <see cref="EmaConfigException"/> naming the key.
+    /// </param>
     public DecayScheduleRegistration(
         string name,
         Type parametersType,
         IReadOnlyList<string> keys,
-        Func<EmaParams, IDecayFunction> create,
-        Func<EmaParamsSource, EmaParams> bind)
+        Func<EmaParamsSource, double, EmaParams> bind)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(parametersType);
         ArgumentNullException.ThrowIfNull(keys);
-        ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(bind);
         Name = name;
         ParametersType = parametersType;
         Keys = keys;
-        Create = create;
         Bind = bind;
     }
 
@@ -43,11 +43,8 @@ public sealed class DecayScheduleRegistration
     /// <summary>The snake_case config keys of the schedule's own parameters.</summary>
     public IReadOnlyList<string> Keys { get; }
 
-    /// <summary>Creates the schedule from its parameters record.</summary>
-    public Func<EmaParams, IDecayFunction> Create { get; }
-
-    /// <summary>Reads the parameters record from a config source.</summary>
-    public Func<EmaParamsSource, EmaParams> Bind { get; }
+    /// <summary>Reads the parameters record from a config source, given the checked decay.</summary>
+    public Func<EmaParamsSource, double, EmaParams> Bind { get; }
 
     /// <summary>The assembly that declares the schedule, for error messages.</summary>
     public string AssemblyName => ParametersType.Assembly.GetName().Name ?? ParametersType.Assembly.FullName ?? "?";

@@ -10,15 +10,7 @@ public static partial class DecaySchedules
 {
     private static readonly object s_gate = new();
     private static readonly Dictionary<string, DecayScheduleRegistration> s_byName = new(StringComparer.Ordinal);
-    private static readonly Dictionary<Type, DecayScheduleRegistration> s_byType = new();
     private static readonly List<string> s_conflicts = new();
-
-    static DecaySchedules()
-    {
-        // The built-ins are [DecaySchedule] classes of this assembly: its generated registry registers them.
-        // Its module initializer normally ran already; the call makes lookups safe even if it did not.
-        global::Ema.Generated.Ema_Runtime.DecayScheduleRegistry.Register();
-    }
 
     /// <summary>The registered schedule names, sorted.</summary>
     /// <exception cref="InvalidOperationException">Two assemblies registered one name.</exception>
@@ -26,6 +18,7 @@ public static partial class DecaySchedules
     {
         get
         {
+            EnsureBuiltIns();
             lock (s_gate)
             {
                 ThrowOnConflicts();
@@ -37,12 +30,10 @@ public static partial class DecaySchedules
     /// <summary>Creates the schedule that <paramref name="parameters"/> describes.</summary>
     /// <param name="parameters">A schedule's parameters record.</param>
     /// <returns>The schedule.</returns>
-    /// <exception cref="InvalidOperationException">The record's schedule is not registered.</exception>
     public static IDecayFunction Create(EmaParams parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        DecayScheduleRegistration registration = GetByType(parameters.GetType());
-        return registration.Create(parameters);
+        return parameters.NewSchedule();
     }
 
     /// <summary>Computes the decay that <paramref name="parameters"/> give at one step.</summary>
@@ -77,13 +68,13 @@ public static partial class DecaySchedules
             }
 
             s_byName.Add(registration.Name, registration);
-            s_byType[registration.ParametersType] = registration;
         }
     }
 
     /// <summary>Finds a registration by name.</summary>
     internal static bool TryGet(string name, out DecayScheduleRegistration registration)
     {
+        EnsureBuiltIns();
         lock (s_gate)
         {
             ThrowOnConflicts();
@@ -94,6 +85,7 @@ public static partial class DecaySchedules
     /// <summary>All registrations, sorted by name.</summary>
     internal static IReadOnlyList<DecayScheduleRegistration> All()
     {
+        EnsureBuiltIns();
         lock (s_gate)
         {
             ThrowOnConflicts();
@@ -101,21 +93,12 @@ public static partial class DecaySchedules
         }
     }
 
-    private static DecayScheduleRegistration GetByType(Type parametersType)
-    {
-        lock (s_gate)
-        {
-            ThrowOnConflicts();
-            if (s_byType.TryGetValue(parametersType, out DecayScheduleRegistration? registration))
-            {
-                return registration;
-            }
-        }
-
-        throw new InvalidOperationException(
-            $"No decay schedule is registered for {parametersType.FullName}. Registered schedules: {string.Join(", ", Names)}. " +
-            "Schedules are registered by the Ema generator for classes marked [DecaySchedule]; make sure the assembly that declares it references the Ema.Runtime package.");
-    }
+    /// <summary>
+    /// The built-ins are [DecaySchedule] classes of this assembly, registered by its generated registry from its
+    /// module initializer; calling it (idempotent) makes a lookup safe even if that did not run yet. Called before
+    /// taking <c>s_gate</c>, so locks are always taken in one order (a registry's, then this one's).
+    /// </summary>
+    private static void EnsureBuiltIns() => global::Ema.Generated.Ema_Runtime.DecayScheduleRegistry.Register();
 
     private static void ThrowOnConflicts()
     {

@@ -1,5 +1,7 @@
-using System.Globalization;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using Ema.Shared;
 
 namespace Ema;
 
@@ -11,6 +13,15 @@ public abstract record EmaParams
 {
     /// <summary>SuperGradients' default decay, 0.9999.</summary>
     public const double DefaultDecay = 0.9999;
+
+    /// <summary>The decay's exclusive lower bound.</summary>
+    private const double MinimumDecay = 0.0;
+
+    /// <summary>The decay's exclusive upper bound.</summary>
+    private const double MaximumDecay = 1.0;
+
+    /// <summary>What a decay must be, as config and argument errors say it.</summary>
+    internal const string DecayRule = "decay must lie in the open interval (0, 1), for example 0.9999";
 
     private readonly double _decay = DefaultDecay;
 
@@ -27,7 +38,12 @@ public abstract record EmaParams
     }
 
     /// <summary>The maximum decay, in the open interval (0, 1); larger values make the EMA follow the model more slowly.</summary>
+    /// <remarks>
+    /// The <see cref="RangeAttribute"/> is the rule's one declaration: the analyzers read it (EMA0001) with the same
+    /// reader as every schedule parameter's [Range], and <see cref="IsValidDecay"/> checks the same bounds at run time.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The value is not in (0, 1).</exception>
+    [Range(MinimumDecay, MaximumDecay, MinimumIsExclusive = true, MaximumIsExclusive = true)]
     public double Decay
     {
         get => _decay;
@@ -60,8 +76,8 @@ public abstract record EmaParams
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
-        writer.WriteString("decay_type", DecayType);
-        writer.WriteNumber("decay", Decay);
+        writer.WriteString(EmaConfigKeys.DecayType, DecayType);
+        writer.WriteNumber(EmaConfigKeys.Decay, Decay);
         WriteScheduleParameters(writer);
         writer.WriteEndObject();
     }
@@ -73,20 +89,30 @@ public abstract record EmaParams
     /// <param name="writer">The writer, inside the object.</param>
     protected abstract void WriteScheduleParameters(Utf8JsonWriter writer);
 
+    /// <summary>
+    /// Creates the schedule these parameters describe, with their values. Each generated record implements it, so
+    /// a record builds its own schedule: no lookup, no cast.
+    /// </summary>
+    /// <returns>A new schedule.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected abstract IDecayFunction CreateSchedule();
+
+    /// <summary>A new schedule from these parameters, for the engine (<see cref="CreateSchedule"/> is protected so that
+    /// every generated override, in any assembly, is written the same way).</summary>
+    internal IDecayFunction NewSchedule() => CreateSchedule();
+
     /// <summary>Checks that a decay lies in the open interval (0, 1).</summary>
     /// <param name="value">The decay to check.</param>
     /// <returns><paramref name="value"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The value is not in (0, 1).</exception>
-    public static double ValidateDecay(double value)
-    {
-        if (!(value > 0.0 && value < 1.0))
-        {
-            throw new ArgumentOutOfRangeException(
-                "decay",
+    public static double ValidateDecay(double value) =>
+        IsValidDecay(value)
+            ? value
+            : throw new ArgumentOutOfRangeException(
+                EmaConfigKeys.Decay,
                 value,
-                string.Create(CultureInfo.InvariantCulture, $"decay = {value:R} is outside the allowed range: decay must lie in the open interval (0, 1), for example 0.9999."));
-        }
+                ConfigErrors.OutOfRange(EmaConfigKeys.Decay, ConfigErrors.Format(value), DecayRule));
 
-        return value;
-    }
+    /// <summary>Whether a decay lies in the bounds of <see cref="Decay"/>'s [Range] (NaN does not).</summary>
+    internal static bool IsValidDecay(double value) => value > MinimumDecay && value < MaximumDecay;
 }

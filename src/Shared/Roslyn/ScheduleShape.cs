@@ -47,11 +47,11 @@ internal static class ScheduleShape
     // a parameter's property must not take these names.
     private static readonly HashSet<string> s_reservedProperties = new(StringComparer.Ordinal)
     {
-        "Decay", "DecayType", "DefaultDecay", "ValidateDecay", "ToJson", "WriteJson", "WriteScheduleParameters",
+        "Decay", "DecayType", "DefaultDecay", "ValidateDecay", "CreateSchedule", "NewSchedule", "ToJson", "WriteJson", "WriteScheduleParameters",
         "EqualityContract", "PrintMembers", "Deconstruct", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize",
     };
 
-    private static readonly HashSet<string> s_reservedKeys = new(StringComparer.Ordinal) { "decay", "decay_type" };
+    private static readonly HashSet<string> s_reservedKeys = new(StringComparer.Ordinal) { EmaConfigKeys.Decay, EmaConfigKeys.DecayType };
 
     /// <summary>The schedule name of a [DecaySchedule] attribute, or null when it is not a string.</summary>
     public static string? ReadName(AttributeData attribute) =>

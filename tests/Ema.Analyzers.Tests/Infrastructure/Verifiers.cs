@@ -61,6 +61,7 @@ internal static class Sources
                 public int WarmupSteps { get; init; }
                 public override string DecayType => "warm";
                 protected override void WriteScheduleParameters(System.Text.Json.Utf8JsonWriter writer) => writer.WriteNumber("warmup_steps", WarmupSteps);
+                protected override IDecayFunction CreateSchedule() => new WarmDecay(WarmupSteps);
             }
         }
         """;

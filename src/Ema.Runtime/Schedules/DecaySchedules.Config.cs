@@ -13,7 +13,7 @@ public static partial class DecaySchedules
     /// typed record of its schedule, writing warnings to <see cref="Console.Error"/>; see
     /// <see cref="FromJson(string, Action{string}?)"/>.
     /// </summary>
-    /// <param name="json">The JSON object. Strict JSON: comments and trailing commas are errors.</param>
+    /// <param name="json">The JSON object; comments and trailing commas are allowed, as in Microsoft.Extensions.Configuration.Json.</param>
     /// <returns>The parameters record, for example <see cref="ExpEmaParams"/>.</returns>
     /// <exception cref="EmaConfigException">
     /// The text is not a valid <c>ema_params</c> object; the message names the key, the value and what is allowed.
@@ -24,7 +24,7 @@ public static partial class DecaySchedules
     /// Reads an <c>ema_params</c> object, for example <c>{"decay": 0.999, "decay_type": "linear"}</c>, into the
     /// typed record of its schedule. <c>{}</c> is <c>exp</c> with decay 0.9999 and beta 15 (SuperGradients' defaults).
     /// </summary>
-    /// <param name="json">The JSON object. Strict JSON: comments and trailing commas are errors.</param>
+    /// <param name="json">The JSON object; comments and trailing commas are allowed, as in Microsoft.Extensions.Configuration.Json.</param>
     /// <param name="warn">
     /// Receives warnings, such as a key of another schedule that is ignored (<c>beta</c> with <c>threshold</c>).
     /// Null writes them to <see cref="Console.Error"/>.
