@@ -16,7 +16,7 @@ namespace Ema;
 /// Moving the model (<c>module.to(...)</c>) after the EMA was made replaces its parameters: the EMA then refuses
 /// to work instead of averaging stale tensors. Make the EMA after moving the model.
 /// </remarks>
-public sealed class ModelEma : IDisposable
+public sealed partial class ModelEma : IDisposable
 {
     private readonly IDecayFunction _schedule;
     private readonly TensorGroup[] _groups;
@@ -51,6 +51,7 @@ public sealed class ModelEma : IDisposable
         Options = options;
         _schedule = DecaySchedules.Create(parameters);
         List<List<(string[] Names, Tensor[] Tensors)>> members = GroupModelTensors(model);
+        _selection = EmaSelection.Apply(members, options);
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
         ModelOwnership.Claim(this, modelTensors);
         var groups = new List<TensorGroup>(members.Count);
@@ -88,6 +89,11 @@ public sealed class ModelEma : IDisposable
             {
                 _emaByName[name] = slot.EmaView;
             }
+        }
+
+        foreach ((string name, Tensor excluded) in _selection.Excluded)
+        {
+            _emaByName[name] = excluded;
         }
     }
 
@@ -147,6 +153,7 @@ public sealed class ModelEma : IDisposable
                 $"The '{Parameters.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
         }
 
+        BeforeUpdate(step);
         using (no_grad())
         {
             if (Options.NonFinite != NonFinitePolicy.Ignore && ModelHasNonFinite())
@@ -282,6 +289,7 @@ public sealed class ModelEma : IDisposable
         _activeScope?.Dispose();
 
         _disposed = true;
+        ReleaseTwins();
         ReleaseTensors();
     }
 
