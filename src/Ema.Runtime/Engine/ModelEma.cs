@@ -79,7 +79,7 @@ public sealed partial class ModelEma : IDisposable
         if (!_groups.Any(g => g.IsAveraged))
         {
             ReleaseTensors();
-            throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers: there is nothing to average.", nameof(model));
+            throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers{(options.Exclude is null ? "" : " left after ModelEmaOptions.Exclude")}: there is nothing to average.", nameof(model));
         }
 
         _emaByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
