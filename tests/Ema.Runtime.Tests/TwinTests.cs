@@ -190,13 +190,19 @@ public sealed class TwinTests
     }
 
     [Fact]
-    public void A_twin_moved_after_binding_is_refused_at_the_next_update()
+    public void A_twin_bound_twice_is_refused_and_one_moved_after_binding_is_refused_at_the_next_update()
     {
         using var model = new LinearBatchNorm();
         using var twin = new LinearBatchNorm();
         using var ema = new ModelEma(model, new ConstantEmaParams(0.5));
         using TwinBinding binding = ema.BindTwin(twin);
         Assert.Throws<InvalidOperationException>(() => ema.BindTwin(twin));
+        using (var otherModel = new LinearBatchNorm())
+        using (var otherEma = new ModelEma(otherModel, new ConstantEmaParams(0.5)))
+        {
+            InvalidOperationException twice = Assert.Throws<InvalidOperationException>(() => otherEma.BindTwin(twin));
+            Assert.Contains("already bound to a ModelEma", twice.Message);
+        }
 
         twin.to(ScalarType.Float64);
         InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => ema.Update(1, 10));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ema.Benchmarks.Memory;
@@ -25,7 +26,7 @@ internal static class LiveNativeBytes
         try
         {
             MallInfo2 info = mallinfo2();
-            return (long)(info.Uordblks + info.Hblkhd);
+            return (long)(info[7] + info[4]);
         }
         catch (EntryPointNotFoundException)
         {
@@ -33,19 +34,11 @@ internal static class LiveNativeBytes
         }
     }
 
-    [StructLayout(LayoutKind.Sequential)]
+    /// <summary>glibc's <c>struct mallinfo2</c>: ten <c>size_t</c> fields, of which [4] is <c>hblkhd</c> (bytes in mmap'd blocks) and [7] <c>uordblks</c> (bytes in use in the heap).</summary>
+    [InlineArray(10)]
     private struct MallInfo2
     {
-        public nuint Arena;
-        public nuint Ordblks;
-        public nuint Smblks;
-        public nuint Hblks;
-        public nuint Hblkhd;
-        public nuint Usmblks;
-        public nuint Fsmblks;
-        public nuint Uordblks;
-        public nuint Fordblks;
-        public nuint Keepcost;
+        private nuint _field;
     }
 
     [DllImport("libc")]

@@ -27,7 +27,7 @@ public sealed partial class ModelEma
     /// <param name="twin">A second instance of the model's class, with the same state-dict names and shapes, and the model's or the EMA's dtypes.</param>
     /// <returns>The binding; dispose it to unbind.</returns>
     /// <exception cref="ArgumentException">The twin's state dict differs from the model's (the message names the first difference), or it is the model itself.</exception>
-    /// <exception cref="InvalidOperationException">The twin is already bound to this EMA, or the model's parameters were replaced.</exception>
+    /// <exception cref="InvalidOperationException">The twin is already bound to a live <see cref="ModelEma"/>, or the model's parameters were replaced.</exception>
     public TwinBinding BindTwin(nn.Module twin)
     {
         ArgumentNullException.ThrowIfNull(twin);
@@ -37,11 +37,6 @@ public sealed partial class ModelEma
         if (targets.Any(t => twinTensors.TryGetValue(t.Name, out Tensor? tensor) && ReferenceEquals(tensor, t.Model)))
         {
             throw new ArgumentException("BindTwin was given the model itself: the twin must be a second instance of its architecture.", nameof(twin));
-        }
-
-        if (_twins.Any(b => ReferenceEquals(b.Twin, twin)))
-        {
-            throw new InvalidOperationException("This twin is already bound to the ModelEma; dispose that binding before binding it again.");
         }
 
         TwinBinding binding = TwinBinding.Bind(this, twin, targets, Options.Device, Options.FloatingDtype);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,9 @@ namespace Ema;
 /// </remarks>
 public sealed class TwinBinding : IDisposable
 {
+    // A module bound to two EMAs would view the second one's tensors while the first still checks them.
+    private static readonly ConditionalWeakTable<nn.Module, TwinBinding> s_bound = new();
+
     private readonly ModelEma _owner;
     private readonly (string Name, Tensor Twin, Tensor Target)[] _bound;
     private bool _released;
@@ -57,6 +61,14 @@ public sealed class TwinBinding : IDisposable
     /// <param name="emaFloatingDtype">The floating dtype of the EMA, or null for the model's.</param>
     internal static TwinBinding Bind(ModelEma owner, nn.Module twin, IReadOnlyList<(string Name, Tensor Model, Tensor Target)> targets, Device? emaDevice, ScalarType? emaFloatingDtype)
     {
+        lock (s_bound)
+        {
+            if (s_bound.TryGetValue(twin, out TwinBinding? existing) && existing.IsBound)
+            {
+                throw new InvalidOperationException("This twin is already bound to a ModelEma; dispose that binding before binding it again.");
+            }
+        }
+
         CheckSameArchitecture(twin.state_dict(), targets);
 
         // set_ cannot change a tensor's dtype or device, so the twin moves first (this replaces its Parameter objects).
@@ -101,7 +113,13 @@ public sealed class TwinBinding : IDisposable
 
         // A teacher computes in eval mode; in train mode BatchNorm would write its batch statistics into the EMA.
         twin.eval();
-        return new TwinBinding(owner, twin, bound);
+        var binding = new TwinBinding(owner, twin, bound);
+        lock (s_bound)
+        {
+            s_bound.AddOrUpdate(twin, binding);
+        }
+
+        return binding;
     }
 
     /// <summary>
@@ -135,6 +153,11 @@ public sealed class TwinBinding : IDisposable
         }
 
         _released = true;
+        lock (s_bound)
+        {
+            s_bound.Remove(Twin);
+        }
+
         using (no_grad())
         {
             foreach ((_, Tensor tensor, Tensor target) in _bound)
