@@ -113,6 +113,28 @@ public sealed class TwinTests
     }
 
     [Fact]
+    public void An_fp32_teacher_of_a_bf16_student_is_the_twin_of_an_fp32_EMA()
+    {
+        using var student = new LinearBatchNorm();
+        student.to(ScalarType.BFloat16);
+        using var teacher = new LinearBatchNorm(); // made in float32, the EMA's dtype
+        using var ema = new ModelEma(student, new ConstantEmaParams(0.9), new ModelEmaOptions { FloatingDtype = ScalarType.Float32 });
+        using TwinBinding binding = ema.BindTwin(teacher);
+        using (no_grad())
+        {
+            student.state_dict()["linear.weight"].add_(1);
+        }
+
+        ema.Update(1, 10);
+
+        Assert.Equal(ScalarType.Float32, teacher.state_dict()["linear.weight"].dtype);
+        Assert.True(SameMemory(ema.EmaWeights["linear.weight"], teacher.state_dict()["linear.weight"]));
+        AssertSame(Snapshot(ema.EmaWeights), Snapshot(teacher));
+        using Tensor output = teacher.call(randn(4, 3));
+        Assert.Equal(ScalarType.Float32, output.dtype);
+    }
+
+    [Fact]
     public void UseEmaWeights_while_a_twin_is_bound_leaves_the_twin_on_the_EMA_and_the_model_gets_its_weights_back()
     {
         using var model = new LinearBatchNorm();
