@@ -67,6 +67,28 @@ public sealed class ExclusionTests
     }
 
     [Fact]
+    public void Load_neither_needs_nor_writes_a_left_out_tensor()
+    {
+        using var model = new LinearBatchNorm();
+        ((TorchSharp.Modules.Parameter)model.state_dict()["linear.weight"]).requires_grad = false;
+        Dictionary<string, float[]> before = Snapshot(model);
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), Frozen);
+        using Tensor other = full(new long[] { 4, 3 }, 7.0f);
+        using Tensor bias = ones(4);
+        var weights = ema.EmaWeights.Where(p => p.Key != "linear.bias").ToDictionary(p => p.Key, p => p.Value);
+        weights["linear.weight"] = other;
+        weights["linear.bias"] = bias;
+
+        ema.Load(weights, 5);
+        Assert.True(before["linear.weight"].SequenceEqual(ModuleValues.Get(model.state_dict()["linear.weight"]))); // the model's frozen weight is untouched
+        Assert.Equal(Enumerable.Repeat(1f, 4), ModuleValues.Get(ema.EmaWeights["linear.bias"]));
+
+        weights.Remove("linear.weight");
+        ema.Load(weights, 6); // not needed either
+        Assert.Equal(6, ema.Step);
+    }
+
+    [Fact]
     public void A_twin_views_the_model_s_own_tensor_for_a_left_out_one()
     {
         using var model = new LinearBatchNorm();

@@ -13,10 +13,12 @@ internal sealed class EmaSelection
     private readonly (string Name, Tensor Tensor)[] _excluded;
     private readonly List<(string Name, Parameter Parameter)> _frozen;
     private readonly Action<string> _warning;
+    private readonly HashSet<string> _names;
 
     private EmaSelection((string Name, Tensor Tensor)[] excluded, Action<string> warning)
     {
         _excluded = excluded;
+        _names = excluded.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         _warning = warning;
         _frozen = excluded
             .Where(e => e.Tensor is Parameter { requires_grad: false })
@@ -26,6 +28,9 @@ internal sealed class EmaSelection
 
     /// <summary>The left-out tensors by state-dict name (tied weights under each name); the model's own objects.</summary>
     public IReadOnlyList<(string Name, Tensor Tensor)> Excluded => _excluded;
+
+    /// <summary>Whether the state-dict name is left out of the EMA.</summary>
+    public bool IsExcluded(string name) => _names.Contains(name);
 
     /// <summary>
     /// Removes from <paramref name="groups"/> every member the predicate leaves out (a tied member if any of its names

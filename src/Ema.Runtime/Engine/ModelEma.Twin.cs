@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ema;
 
-/// <summary>The EMA as a module of its own (twin binding) and the tensors left out of it (exclusion).</summary>
+/// <summary>The EMA as a module of its own (twin binding), and the tensors left out of it (exclusion).</summary>
 public sealed partial class ModelEma
 {
     private readonly EmaSelection _selection;
@@ -56,6 +56,9 @@ public sealed partial class ModelEma
 
         _selection.ReportUnfrozen(step);
     }
+
+    /// <summary>The EMA tensors <see cref="Load"/> writes: all but the left-out ones, which are the model's own.</summary>
+    private IEnumerable<KeyValuePair<string, Tensor>> LoadTargets() => _emaByName.Where(p => !_selection.IsExcluded(p.Key));
 
     private void ReleaseTwins()
     {

@@ -238,7 +238,8 @@ public sealed partial class ModelEma : IDisposable
 
     /// <summary>
     /// Restores the EMA from saved weights (a checkpoint's <c>ema_net</c>) and step. Every EMA tensor must be
-    /// present with its shape; nothing is changed unless all are.
+    /// present with its shape; nothing is changed unless all are. Tensors left out by <see cref="ModelEmaOptions.Exclude"/>
+    /// are the model's own: they are neither needed nor written (the model's weights come from <c>net</c>).
     /// </summary>
     /// <param name="weights">EMA weights by state-dict name.</param>
     /// <param name="step">The EMA step to continue from.</param>
@@ -253,7 +254,7 @@ public sealed partial class ModelEma : IDisposable
             throw new InvalidOperationException("ModelEma.Load was called inside UseEmaWeights(): the model computes with the EMA weights being replaced. Dispose the scope first.");
         }
 
-        foreach ((string name, Tensor target) in _emaByName)
+        foreach ((string name, Tensor target) in LoadTargets())
         {
             if (!weights.TryGetValue(name, out Tensor? source))
             {
@@ -268,7 +269,7 @@ public sealed partial class ModelEma : IDisposable
 
         using (no_grad())
         {
-            foreach ((string name, Tensor target) in _emaByName)
+            foreach ((string name, Tensor target) in LoadTargets())
             {
                 target.copy_(weights[name]);
             }
