@@ -2,10 +2,10 @@ using System.Globalization;
 
 namespace Ema.Samples.Training;
 
-/// <summary>The sample's command line: <c>[config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N]</c>.</summary>
+/// <summary>The sample's command line: <c>[config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill]</c>.</summary>
 internal sealed record SampleArguments
 {
-    public const string Usage = "usage: Ema.Samples.Training [config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N]";
+    public const string Usage = "usage: Ema.Samples.Training [config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill]";
 
     /// <summary>The training config in SuperGradients' shape; the default ships beside the program.</summary>
     public string ConfigPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "train.json");
@@ -18,6 +18,9 @@ internal sealed record SampleArguments
     public int? MaxEpochs { get; init; }
 
     public int TrainSize { get; init; } = 6000;
+
+    /// <summary>Instead of the main job, compare plain training with self-distillation from the EMA (<c>ema_teacher</c>).</summary>
+    public bool SelfDistill { get; init; }
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the argument and what is allowed.</summary>
     public static SampleArguments Parse(IReadOnlyList<string> args)
@@ -45,6 +48,9 @@ internal sealed record SampleArguments
                     break;
                 case "--train-size":
                     result = result with { TrainSize = PositiveInt(Value(args, ref i, arg), arg) };
+                    break;
+                case "--self-distill":
+                    result = result with { SelfDistill = true };
                     break;
                 default:
                     if (arg.StartsWith("--", StringComparison.Ordinal))

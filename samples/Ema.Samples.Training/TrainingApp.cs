@@ -50,6 +50,11 @@ public static class TrainingApp
             return 3;
         }
 
+        if (arguments.SelfDistill)
+        {
+            return SelfDistillationComparison.Run(arguments, trainingParams, device, output);
+        }
+
         Directory.CreateDirectory(arguments.OutputDirectory);
         output.WriteLine($"config {arguments.ConfigPath}, device {device.type}");
         IReadOnlyList<EpochResult> results = Train(arguments, trainingParams, device, output, console);
@@ -70,7 +75,12 @@ public static class TrainingApp
         return 0;
     }
 
-    private static IReadOnlyList<EpochResult> Train(SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console)
+    private static IReadOnlyList<EpochResult> Train(SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console) =>
+        WithData(arguments, device, (train, validation) => TrainOn(train, validation, arguments, trainingParams, device, output, console));
+
+    /// <summary>Runs <paramref name="body"/> on the sample's data (noisy-label training spirals, clean validation spirals) on <paramref name="device"/>, then frees it.</summary>
+    internal static T WithData<T>(SampleArguments arguments, Device device,
+        Func<IReadOnlyCollection<(Tensor Input, Tensor Target)>, List<(Tensor Input, Tensor Target)>, T> body)
     {
         manual_seed(0);
         var (trainPoints, trainLabels) = SyntheticData.Spirals(arguments.TrainSize, labelNoise: 0.4, seed: 1);
@@ -84,9 +94,8 @@ public static class TrainingApp
             List<(Tensor Input, Tensor Target)> validation = SyntheticData.Batches(validationPoints, validationLabels, 500, seed: 4);
             try
             {
-                return TrainOn(new EpochShuffledBatches(train.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(), seed: 5),
-                    validation.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(),
-                    arguments, trainingParams, device, output, console);
+                return body(new EpochShuffledBatches(train.Select(b => (b.Input.to(device), b.Target.to(device))).ToList(), seed: 5),
+                    validation.Select(b => (b.Input.to(device), b.Target.to(device))).ToList());
             }
             finally
             {
@@ -102,11 +111,7 @@ public static class TrainingApp
     private static IReadOnlyList<EpochResult> TrainOn(IReadOnlyCollection<(Tensor Input, Tensor Target)> train, List<(Tensor Input, Tensor Target)> validation,
         SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console)
     {
-        using var model = nn.Sequential(
-            ("fc1", nn.Linear(2, 128)), ("act1", nn.ReLU()),
-            ("fc2", nn.Linear(128, 128)), ("act2", nn.ReLU()),
-            ("fc3", nn.Linear(128, SyntheticData.Classes)));
-        model.to(device);
+        using var model = Classifier(device);
         using var optimizer = optim.SGD(model.parameters(), trainingParams.InitialLr, momentum: 0.9);
         var progress = new ProgressListener(output, console);
         var options = new TrainerOptions
@@ -142,7 +147,19 @@ public static class TrainingApp
         return results;
     }
 
-    private static double Accuracy(Tensor logits, Tensor target)
+    /// <summary>The sample's classifier, on <paramref name="device"/>.</summary>
+    internal static nn.Module<Tensor, Tensor> Classifier(Device device)
+    {
+        var model = nn.Sequential(
+            ("fc1", nn.Linear(2, 128)), ("act1", nn.ReLU()),
+            ("fc2", nn.Linear(128, 128)), ("act2", nn.ReLU()),
+            ("fc3", nn.Linear(128, SyntheticData.Classes)));
+        model.to(device);
+        return model;
+    }
+
+    /// <summary>The share of correctly classified points in a batch.</summary>
+    internal static double Accuracy(Tensor logits, Tensor target)
     {
         using Tensor predicted = logits.argmax(1);
         using Tensor correct = predicted.eq(target);

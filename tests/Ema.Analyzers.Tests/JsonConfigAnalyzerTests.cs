@@ -66,7 +66,7 @@ public sealed class JsonConfigAnalyzerTests
     {
         var test = new Test(Code, ("train.json", """{"ema_params": {"decay_type": "expo"}}"""));
         test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0002").WithSpan("train.json", 1, 31, 1, 37)
-            .WithArguments("expo", " (did you mean 'exp'?)", "constant, exp, threshold", "Ema.Runtime"));
+            .WithArguments("expo", " (did you mean 'exp'?)", "constant, cosine, exp, threshold", "Ema.Runtime"));
         await test.RunAsync();
     }
 
@@ -146,9 +146,9 @@ public sealed class JsonConfigAnalyzerTests
     public async Task Schedules_of_referenced_provider_assemblies_count_and_others_do_not()
     {
         MetadataReference provider = Library("Provider", "[assembly: Ema.DecayScheduleProvider(typeof(Lib.Registry))]", "linear");
-        MetadataReference notProvider = Library("Plain", string.Empty, "cosine");
+        MetadataReference notProvider = Library("Plain", string.Empty, "sigmoid");
         var test = new Test(Code, ("train.json", """
-            [{"ema_params": {"decay_type": "linear", "slope": 2}}, {"ema_params": {"decay_type": {|EMA0002:"cosine"|}}}]
+            [{"ema_params": {"decay_type": "linear", "slope": 2}}, {"ema_params": {"decay_type": {|EMA0002:"sigmoid"|}}}]
             """));
         test.TestState.AdditionalReferences.Add(provider);
         test.TestState.AdditionalReferences.Add(notProvider);

@@ -106,3 +106,25 @@ public sealed class TrainerTensorCountTests
         TrainingSupport.Dispose(data);
     }
 }
+
+[Collection(nameof(TensorCountTests))]
+public sealed class TwinTensorCountTests
+{
+    [Fact]
+    public void Ten_thousand_updates_with_a_bound_twin_keep_the_tensor_count()
+    {
+        using var model = new LinearBatchNorm();
+        using var twin = new LinearBatchNorm();
+        using var ema = new ModelEma(model, new ExpEmaParams());
+        using TwinBinding binding = ema.BindTwin(twin);
+        ema.Update(1, 10_000);
+        long before = TensorCountTests.SettledTensorCount();
+
+        for (int step = 2; step <= 10_000; step++)
+        {
+            ema.Update(step, 10_000);
+        }
+
+        Assert.Equal(before, Tensor.TotalCount);
+    }
+}

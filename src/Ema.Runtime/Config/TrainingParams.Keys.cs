@@ -16,6 +16,7 @@ public sealed partial record TrainingParams
         new("initial_lr", (c, p, _) => p with { InitialLr = c.GetDouble("initial_lr", p.InitialLr) }, (w, p) => w.WriteNumber("initial_lr", p.InitialLr)),
         new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
         new(EmaConfigKeys.EmaParams, ReadEmaParams, WriteEmaParams),
+        new("ema_teacher", (c, p, _) => p with { EmaTeacher = c.GetBoolean("ema_teacher", p.EmaTeacher) }, (w, p) => w.WriteBoolean("ema_teacher", p.EmaTeacher)),
     ];
 
     /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>

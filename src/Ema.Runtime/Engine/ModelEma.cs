@@ -16,7 +16,7 @@ namespace Ema;
 /// Moving the model (<c>module.to(...)</c>) after the EMA was made replaces its parameters: the EMA then refuses
 /// to work instead of averaging stale tensors. Make the EMA after moving the model.
 /// </remarks>
-public sealed class ModelEma : IDisposable
+public sealed partial class ModelEma : IDisposable
 {
     private readonly IDecayFunction _schedule;
     private readonly TensorGroup[] _groups;
@@ -51,6 +51,7 @@ public sealed class ModelEma : IDisposable
         Options = options;
         _schedule = parameters.NewSchedule();
         List<List<(string[] Names, Tensor[] Tensors)>> members = TensorGroup.GroupModelTensors(model);
+        _selection = EmaSelection.Apply(members, options);
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
         ModelOwnership.Claim(this, modelTensors);
         var groups = new List<TensorGroup>(members.Count);
@@ -78,7 +79,7 @@ public sealed class ModelEma : IDisposable
         if (!_groups.Any(g => g.IsAveraged))
         {
             ReleaseTensors();
-            throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers: there is nothing to average.", nameof(model));
+            throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers{(options.Exclude is null ? "" : " left after ModelEmaOptions.Exclude")}: there is nothing to average.", nameof(model));
         }
 
         _emaByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -88,6 +89,11 @@ public sealed class ModelEma : IDisposable
             {
                 _emaByName[name] = slot.EmaView;
             }
+        }
+
+        foreach ((string name, Tensor excluded) in _selection.Excluded)
+        {
+            _emaByName[name] = excluded;
         }
     }
 
@@ -147,6 +153,7 @@ public sealed class ModelEma : IDisposable
                 $"The '{EmaParams.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
         }
 
+        BeforeUpdate(step);
         using (no_grad())
         {
             if (Options.NonFinite != NonFinitePolicy.Ignore && ModelHasNonFinite())
@@ -231,7 +238,8 @@ public sealed class ModelEma : IDisposable
 
     /// <summary>
     /// Restores the EMA from saved weights (a checkpoint's <c>ema_net</c>) and step. Every EMA tensor must be
-    /// present with its shape; nothing is changed unless all are.
+    /// present with its shape; nothing is changed unless all are. Tensors left out by <see cref="ModelEmaOptions.Exclude"/>
+    /// are the model's own: they are neither needed nor written (the model's weights come from <c>net</c>).
     /// </summary>
     /// <param name="weights">EMA weights by state-dict name.</param>
     /// <param name="step">The EMA step to continue from.</param>
@@ -246,7 +254,7 @@ public sealed class ModelEma : IDisposable
             throw new InvalidOperationException("ModelEma.Load was called inside UseEmaWeights(): the model computes with the EMA weights being replaced. Dispose the scope first.");
         }
 
-        foreach ((string name, Tensor target) in _emaByName)
+        foreach ((string name, Tensor target) in LoadTargets())
         {
             if (!weights.TryGetValue(name, out Tensor? source))
             {
@@ -261,7 +269,7 @@ public sealed class ModelEma : IDisposable
 
         using (no_grad())
         {
-            foreach ((string name, Tensor target) in _emaByName)
+            foreach ((string name, Tensor target) in LoadTargets())
             {
                 target.copy_(weights[name]);
             }
@@ -282,6 +290,7 @@ public sealed class ModelEma : IDisposable
         _activeScope?.Dispose();
 
         _disposed = true;
+        ReleaseTwins();
         ReleaseTensors();
     }
 

@@ -21,7 +21,14 @@ public sealed record ModelEmaOptions
     /// </summary>
     public NonFinitePolicy NonFinite { get; init; } = NonFinitePolicy.Skip;
 
-    /// <summary>Receives warnings (a skipped update). Default: standard error.</summary>
+    /// <summary>
+    /// Which state-dict tensors to leave out of the EMA, by name and tensor, or null to average all. A left-out tensor
+    /// is not copied: the EMA uses the model's own tensor for it (checkpoints write the model's value as its
+    /// <c>ema_net</c> entry; a twin views it). Presets: <see cref="EmaExclude.FrozenParameters"/>, <see cref="EmaExclude.Names"/>.
+    /// </summary>
+    public Func<string, torch.Tensor, bool>? Exclude { get; init; }
+
+    /// <summary>Receives warnings (a skipped update, a left-out frozen parameter that trains). Default: standard error.</summary>
     public Action<string>? Warning { get; init; }
 }
 

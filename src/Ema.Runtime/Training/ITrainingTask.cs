@@ -35,6 +35,8 @@ internal sealed class DistillationTask(KnowledgeDistillationModule module, KDLos
 {
     public nn.Module Trained => module.Student;
 
+    public KnowledgeDistillationModule Module => module;
+
     public Tensor TrainingLoss(Tensor input, Tensor target) =>
         loss(module.Student.call(input), module.TeacherForward(input), target);
 

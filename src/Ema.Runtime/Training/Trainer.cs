@@ -38,7 +38,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Makes a trainer for knowledge distillation: the student trains (and is averaged and checkpointed), the teacher stays frozen.</summary>
     /// <param name="model">The student and the teacher.</param>
     /// <param name="loss">The loss from (student output, teacher output, target), for example <see cref="DistillationLoss.Compute"/>.</param>
-    /// <param name="trainingParams">max_epochs, batch_accumulate, initial_lr, ema, ema_params.</param>
+    /// <param name="trainingParams">max_epochs, batch_accumulate, initial_lr, ema, ema_params, ema_teacher (the teacher is the student's EMA).</param>
     /// <param name="optimizer">The optimizer of the student's parameters, or null for SGD at <c>initial_lr</c>.</param>
     /// <param name="options">Checkpoints, metric, device, listeners.</param>
     public Trainer(KnowledgeDistillationModule model, KDLossFunction loss, TrainingParams trainingParams,
@@ -60,6 +60,7 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException("TrainerOptions.Resume needs a CheckpointDirectory to find ckpt_latest.safetensors in.", nameof(options));
         }
 
+        CheckEmaTeacher(task, trainingParams);
         _task = task;
         Params = trainingParams;
         _ownsOptimizer = optimizer is null;
@@ -108,6 +109,7 @@ public sealed class Trainer : IDisposable
         try
         {
             Raise(listeners, l => l.OnTrainingStart(context));
+            using TwinBinding? emaTeacher = BindEmaTeacher(context);
             int firstEpoch = 1;
             double? best = null;
             if (Options.Resume)
@@ -171,6 +173,23 @@ public sealed class Trainer : IDisposable
                 throw new CheckpointException(path,
                     $"the checkpoint's EMA was made with ema_params {saved}, this run asks for {Params.EmaParams.ToJson()}; resuming would mix two EMA trajectories.");
             }
+        }
+    }
+
+    /// <summary>With <c>ema_teacher</c>, the distillation teacher computes with the student's EMA (see <see cref="TrainingParams.EmaTeacher"/>).</summary>
+    private TwinBinding? BindEmaTeacher(TrainingContext context) =>
+        Params.EmaTeacher && _task is DistillationTask distillation ? context.Ema!.BindTwin(distillation.Module.Teacher) : null;
+
+    private static void CheckEmaTeacher(ITrainingTask task, TrainingParams trainingParams)
+    {
+        if (trainingParams.EmaTeacher && !trainingParams.Ema)
+        {
+            throw new ArgumentException("training_params ema_teacher = true needs ema = true: the teacher is the student's EMA.", nameof(trainingParams));
+        }
+
+        if (trainingParams.EmaTeacher && task is not DistillationTask)
+        {
+            throw new ArgumentException("training_params ema_teacher = true is for knowledge distillation: make the Trainer with a KnowledgeDistillationModule whose teacher is a second instance of the student's architecture.", nameof(trainingParams));
         }
     }
 

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ema;
+
+/// <summary>
+/// A second instance of the model's architecture pointed at the EMA's tensors with <c>set_</c>, so that it computes
+/// with the EMA weights beside the training model (a mean teacher), with no copy: every <see cref="ModelEma.Update"/>
+/// is seen by its next forward. Made by <see cref="ModelEma.BindTwin"/>; disposing it unbinds the twin.
+/// </summary>
+/// <remarks>
+/// Unbinding (disposing this, or disposing the <see cref="ModelEma"/>) gives every twin tensor its own copy of the
+/// values it views at that moment: the twin stays usable as a frozen snapshot and never aliases the EMA or the
+/// model again. Its parameters keep <c>requires_grad = false</c>.
+/// </remarks>
+public sealed class TwinBinding : IDisposable
+{
+    // A module bound to two EMAs would view the second one's tensors while the first still checks them.
+    private static readonly ConditionalWeakTable<nn.Module, TwinBinding> s_bound = new();
+
+    private readonly ModelEma _owner;
+    private readonly (string Name, Tensor Twin, Tensor Target)[] _bound;
+    private bool _released;
+
+    private TwinBinding(ModelEma owner, nn.Module twin, (string Name, Tensor Twin, Tensor Target)[] bound)
+    {
+        _owner = owner;
+        Twin = twin;
+        _bound = bound;
+    }
+
+    /// <summary>The bound module; it computes with the EMA weights until this binding is disposed.</summary>
+    public nn.Module Twin { get; }
+
+    /// <summary>Whether the twin still views the EMA (false after <see cref="Dispose"/> or after the EMA was disposed).</summary>
+    public bool IsBound => !_released;
+
+    /// <summary>Unbinds the twin: its tensors get their own copies of the values they view now.</summary>
+    public void Dispose()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        Release();
+        _owner.Unbind(this);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="twin"/> against the EMA's tensors (names, shapes, dtypes), moves it to the EMA's
+    /// device and floating dtype where they differ from the model's, and points each of its state-dict tensors at
+    /// <c>Target</c> of the same name.
+    /// </summary>
+    /// <param name="owner">The EMA that owns the targets.</param>
+    /// <param name="twin">The module to bind.</param>
+    /// <param name="targets">Per state-dict name: the model's tensor (for the expected shape and dtype) and the tensor the twin must view.</param>
+    /// <param name="emaDevice">The device of the EMA, or null for the model's.</param>
+    /// <param name="emaFloatingDtype">The floating dtype of the EMA, or null for the model's.</param>
+    internal static TwinBinding Bind(ModelEma owner, nn.Module twin, IReadOnlyList<(string Name, Tensor Model, Tensor Target)> targets, Device? emaDevice, ScalarType? emaFloatingDtype)
+    {
+        lock (s_bound)
+        {
+            if (s_bound.TryGetValue(twin, out TwinBinding? existing) && existing.IsBound)
+            {
+                throw new InvalidOperationException("This twin is already bound to a ModelEma; dispose that binding before binding it again.");
+            }
+        }
+
+        CheckSameArchitecture(twin.state_dict(), targets);
+
+        // set_ cannot change a tensor's dtype or device, so the twin moves first (this replaces its Parameter objects).
+        if (emaDevice is not null)
+        {
+            twin.to(emaDevice);
+        }
+
+        if (emaFloatingDtype is { } dtype)
+        {
+            twin.to(dtype);
+        }
+
+        Dictionary<string, Tensor> twinTensors = twin.state_dict();
+        var bound = new (string Name, Tensor Twin, Tensor Target)[targets.Count];
+        for (int i = 0; i < targets.Count; i++)
+        {
+            (string name, _, Tensor target) = targets[i];
+            Tensor tensor = twinTensors[name];
+            if (tensor.dtype != target.dtype || tensor.device.type != target.device.type || tensor.device.index != target.device.index)
+            {
+                throw new ArgumentException(
+                    $"The twin's tensor '{name}' is {tensor.dtype} on {tensor.device} after moving it to the EMA's device and dtype, but the tensor it must view is {target.dtype} on {target.device}. " +
+                    "A tensor left out of the EMA (ModelEmaOptions.Exclude) stays on the model's device and dtype, so a twin cannot view it when the EMA lives elsewhere.",
+                    nameof(twin));
+            }
+
+            bound[i] = (name, tensor, target);
+        }
+
+        using (no_grad())
+        {
+            foreach ((_, Tensor tensor, Tensor target) in bound)
+            {
+                tensor.set_(target);
+                if (tensor is TorchSharp.Modules.Parameter parameter)
+                {
+                    parameter.requires_grad = false;
+                }
+            }
+        }
+
+        // A teacher computes in eval mode; in train mode BatchNorm would write its batch statistics into the EMA.
+        twin.eval();
+        var binding = new TwinBinding(owner, twin, bound);
+        lock (s_bound)
+        {
+            s_bound.AddOrUpdate(twin, binding);
+        }
+
+        return binding;
+    }
+
+    /// <summary>
+    /// Refuses to go on when the twin's parameters were made trainable again (an optimizer would then write into
+    /// the EMA) or were replaced (<c>twin.to(...)</c> after binding). Runs at each update; allocates nothing.
+    /// </summary>
+    internal void ThrowIfMisused()
+    {
+        foreach ((string name, Tensor tensor, _) in _bound)
+        {
+            if (tensor.IsInvalid)
+            {
+                throw new InvalidOperationException(
+                    $"The twin's tensor '{name}' no longer views the EMA: it was replaced after BindTwin (twin.to(...) does that). Dispose the binding and bind the twin again.");
+            }
+
+            if (tensor is TorchSharp.Modules.Parameter { requires_grad: true })
+            {
+                throw new InvalidOperationException(
+                    $"The twin's parameter '{name}' requires grad again: an optimizer step would write into the EMA. A twin is never trained; leave its parameters frozen (train the model, not the twin).");
+            }
+        }
+    }
+
+    /// <summary>Gives every twin tensor its own copy of what it views (also called when the EMA is disposed).</summary>
+    internal void Release()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
+        lock (s_bound)
+        {
+            s_bound.Remove(Twin);
+        }
+
+        using (no_grad())
+        {
+            foreach ((_, Tensor tensor, Tensor target) in _bound)
+            {
+                if (tensor.IsInvalid || target.IsInvalid)
+                {
+                    continue;
+                }
+
+                using Tensor copy = target.clone();
+                tensor.set_(copy);
+            }
+        }
+    }
+
+    private static void CheckSameArchitecture(Dictionary<string, Tensor> twin, IReadOnlyList<(string Name, Tensor Model, Tensor Target)> targets)
+    {
+        var expected = targets.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
+        foreach ((string name, Tensor tensor) in twin)
+        {
+            if (!expected.TryGetValue(name, out (string Name, Tensor Model, Tensor Target) target))
+            {
+                throw new ArgumentException($"The twin has a tensor '{name}' that the model has not: a twin must be another instance of the model's architecture.", nameof(twin));
+            }
+
+            if (!tensor.shape.SequenceEqual(target.Model.shape))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The twin's tensor '{name}' has shape [{string.Join(", ", tensor.shape)}]; the model's is [{string.Join(", ", target.Model.shape)}]."), nameof(twin));
+            }
+
+            if (tensor.dtype != target.Model.dtype && tensor.dtype != target.Target.dtype)
+            {
+                throw new ArgumentException($"The twin's tensor '{name}' is {tensor.dtype}; the model's is {target.Model.dtype} and the EMA's {target.Target.dtype}: make the twin with the model's or the EMA's dtype.", nameof(twin));
+            }
+        }
+
+        foreach ((string name, _, _) in targets)
+        {
+            if (!twin.ContainsKey(name))
+            {
+                throw new ArgumentException($"The twin has no tensor '{name}', which the model has: a twin must be another instance of the model's architecture.", nameof(twin));
+            }
+        }
+    }
+}
