@@ -15,6 +15,7 @@ public sealed partial record TrainingParams
         new("initial_lr", (c, p, _) => p with { InitialLr = c.GetDouble("initial_lr", p.InitialLr) }, (w, p) => w.WriteNumber("initial_lr", p.InitialLr)),
         new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
         new("ema_params", ReadEmaParams, WriteEmaParams),
+        new("ema_update_every", (c, p, _) => p with { EmaUpdateEvery = c.GetInt32("ema_update_every", p.EmaUpdateEvery) }, (w, p) => w.WriteNumber("ema_update_every", p.EmaUpdateEvery)),
     ];
 
     /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>

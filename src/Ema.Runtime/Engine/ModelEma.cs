@@ -97,10 +97,10 @@ public sealed class ModelEma : IDisposable
     /// <summary>Where and in which precision the EMA is kept.</summary>
     public ModelEmaOptions Options { get; }
 
-    /// <summary>The decay used by the last <see cref="Update"/>, or NaN before the first.</summary>
+    /// <summary>The decay used by the last <see cref="Update"/> that did work (<c>d^k</c> with <see cref="ModelEmaOptions.UpdateEvery"/> = k), or NaN before the first.</summary>
     public double LastDecay { get; private set; } = double.NaN;
 
-    /// <summary>The step of the last <see cref="Update"/> (0 before the first, or the step restored from a checkpoint).</summary>
+    /// <summary>The step of the last <see cref="Update"/> that did work (0 before the first, or the step restored from a checkpoint).</summary>
     public long Step { get; private set; }
 
     /// <summary>Whether the model currently computes with the EMA weights (inside <see cref="UseEmaWeights"/>).</summary>
@@ -125,7 +125,10 @@ public sealed class ModelEma : IDisposable
         }
     }
 
-    /// <summary>Updates the EMA after one optimizer step.</summary>
+    /// <summary>
+    /// Updates the EMA after one optimizer step; with <see cref="ModelEmaOptions.UpdateEvery"/> = k it does work only
+    /// on steps that are multiples of k, with the decay <c>d(step)^k</c>.
+    /// </summary>
     /// <param name="step">The step, counting from 1: the global batch index of this optimizer step.</param>
     /// <param name="totalSteps">The total number of steps (batches per epoch x max epochs).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is negative or <paramref name="totalSteps"/> is not positive.</exception>
@@ -140,11 +143,22 @@ public sealed class ModelEma : IDisposable
             throw new InvalidOperationException("ModelEma.Update was called inside UseEmaWeights(): the model holds the EMA weights, so the update would average the EMA with itself. Dispose the scope first.");
         }
 
+        if (step % Options.UpdateEvery != 0)
+        {
+            return;
+        }
+
         double decay = _schedule.Compute(Parameters.Decay, step, totalSteps);
         if (!(decay >= 0.0 && decay <= 1.0))
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"The '{Parameters.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
+        }
+
+        // One update standing for k steps: k updates towards an unchanged model leave (1 - d^k) of the gap.
+        if (Options.UpdateEvery > 1)
+        {
+            decay = Math.Pow(decay, Options.UpdateEvery);
         }
 
         using (no_grad())
