@@ -21,6 +21,7 @@ public sealed class ModelEma : IDisposable
     private readonly IDecayFunction _schedule;
     private readonly TensorGroup[] _groups;
     private readonly Dictionary<string, Tensor> _emaByName;
+    private readonly SharedModel _share;
     private EmaWeightsScope? _activeScope;
     private bool _disposed;
 
@@ -52,33 +53,44 @@ public sealed class ModelEma : IDisposable
         _schedule = DecaySchedules.Create(parameters);
         List<List<(string[] Names, Tensor[] Tensors)>> members = GroupModelTensors(model);
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
-        ModelOwnership.Claim(this, modelTensors);
-        var groups = new List<TensorGroup>(members.Count);
-        try
+        lock (ModelOwnership.Gate)
         {
-            using (no_grad())
+            // Another live EMA of this model already re-pointed its tensors: share that buffer instead of moving them again.
+            SharedModel? existing = ModelOwnership.Find(modelTensors);
+            if (existing?.EmaInModel is not null)
             {
-                foreach (List<(string[] Names, Tensor[] Tensors)> group in members)
+                throw new InvalidOperationException(
+                    "A ModelEma of this model is being made inside another ModelEma's UseEmaWeights(): the model holds that EMA's weights, " +
+                    "so the new EMA would start from them. Dispose the scope first.");
+            }
+
+            var groups = new List<TensorGroup>(members.Count);
+            try
+            {
+                using (no_grad())
                 {
-                    groups.Add(TensorGroup.Create(group, options.FloatingDtype, options.Device));
+                    for (int i = 0; i < members.Count; i++)
+                    {
+                        groups.Add(TensorGroup.Create(members[i], options.FloatingDtype, options.Device, existing?.ModelFlats[i]));
+                    }
                 }
             }
-        }
-        catch
-        {
-            // Out of memory or an unavailable device: free what was made and release the model, so that a
-            // later ModelEma of it is not refused. The model's tensors keep their values (re-pointed copies).
-            groups.ForEach(g => g.Dispose());
-            ModelOwnership.Release(this, modelTensors);
-            throw;
-        }
+            catch
+            {
+                // Out of memory or an unavailable device: free what was made. The model's tensors keep their values
+                // (re-pointed copies, or the shared buffer left as it was).
+                groups.ForEach(g => g.Dispose());
+                throw;
+            }
 
-        _groups = groups.ToArray();
+            if (!groups.Any(g => g.IsAveraged))
+            {
+                groups.ForEach(g => g.Dispose());
+                throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers: there is nothing to average.", nameof(model));
+            }
 
-        if (!_groups.Any(g => g.IsAveraged))
-        {
-            ReleaseTensors();
-            throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers: there is nothing to average.", nameof(model));
+            _groups = groups.ToArray();
+            _share = ModelOwnership.Join(this, modelTensors, existing, _groups);
         }
 
         _emaByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -143,6 +155,8 @@ public sealed class ModelEma : IDisposable
             throw new InvalidOperationException("ModelEma.Update was called inside UseEmaWeights(): the model holds the EMA weights, so the update would average the EMA with itself. Dispose the scope first.");
         }
 
+        ThrowIfAnotherIsInModel("Update", "the update would average that EMA's weights instead of the model's");
+
         if (step % Options.UpdateEvery != 0)
         {
             return;
@@ -194,6 +208,8 @@ public sealed class ModelEma : IDisposable
             throw new InvalidOperationException("UseEmaWeights() is already active: nested use would lose the model's own weights. Dispose the first scope before asking again.");
         }
 
+        ThrowIfAnotherIsInModel("UseEmaWeights", "the model's own weights would be lost");
+
         int swapped = 0;
         try
         {
@@ -221,6 +237,7 @@ public sealed class ModelEma : IDisposable
         }
 
         _activeScope = new EmaWeightsScope(this);
+        _share.EmaInModel = this;
         return _activeScope;
     }
 
@@ -233,6 +250,8 @@ public sealed class ModelEma : IDisposable
         {
             throw new InvalidOperationException("ModelEma.CopyToModel was called inside UseEmaWeights(): disposing the scope afterwards would undo it. Dispose the scope first.");
         }
+
+        ThrowIfAnotherIsInModel("CopyToModel", "disposing that scope afterwards would undo the copy");
 
         using (no_grad())
         {
@@ -307,6 +326,11 @@ public sealed class ModelEma : IDisposable
         }
 
         _activeScope = null;
+        if (ReferenceEquals(_share.EmaInModel, this))
+        {
+            _share.EmaInModel = null;
+        }
+
         if (_disposed)
         {
             return;
@@ -352,10 +376,19 @@ public sealed class ModelEma : IDisposable
 
     private void ReleaseTensors()
     {
-        ModelOwnership.Release(this, _groups.SelectMany(g => g.Slots).SelectMany(s => s.ModelTensors));
+        ModelOwnership.Leave(this, _share);
         foreach (TensorGroup group in _groups)
         {
             group.Dispose();
+        }
+    }
+
+    private void ThrowIfAnotherIsInModel(string operation, string consequence)
+    {
+        if (_share.EmaInModel is { } other && !ReferenceEquals(other, this))
+        {
+            throw new InvalidOperationException(
+                $"ModelEma.{operation} was called while another ModelEma of the same model is inside its UseEmaWeights(): the model holds that EMA's weights, so {consequence}. Dispose that scope first.");
         }
     }
 
