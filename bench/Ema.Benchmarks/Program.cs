@@ -6,7 +6,7 @@ using Ema.Benchmarks.Reporting;
 using Ema.Benchmarks.Smoke;
 using TorchSharp;
 
-// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost] [--no-peer] [--cases a,b,c]
+// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost | --forms [--quick]] [--no-peer] [--cases a,b,c]
 const int Threads = 2;
 torch.set_num_threads(Threads);
 
@@ -20,6 +20,13 @@ if (args.Contains("--smoke"))
 
     Console.WriteLine(failures.Count == 0 ? "smoke: all checks passed" : $"smoke: {failures.Count} check(s) failed");
     return failures.Count == 0 ? 0 : 1;
+}
+
+if (args.Contains("--forms"))
+{
+    // Several EMAs of one model and the update cadence (docs/benchmarks.md, "Several EMAs and cadence").
+    RunSettings settings = args.Contains("--quick") ? RunSettings.Smoke : RunSettings.Full with { Rounds = 11 };
+    return FormsRunner.Run(settings, ShapeSets.ResNet50(), "ResNet-50, float32");
 }
 
 if (args.Contains("--compile-cost"))
