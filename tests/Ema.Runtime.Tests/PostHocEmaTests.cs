@@ -78,6 +78,30 @@ public sealed class PostHocEmaTests
         }
     }
 
+    [Fact]
+    public void BFloat16_snapshots_cost_bf16_precision_and_no_more()
+    {
+        using var dir = new TrainingSupport.TempDir();
+        using var model = Float64Model(out _);
+        Tensor tracked;
+        using (var postHoc = new PostHocEma(model, Options(dir.Path, 10) with { SnapshotDtype = ScalarType.BFloat16 }))
+        {
+            Drive(model, postHoc, 40, seed: 6);
+            tracked = postHoc.Emas[1].EmaWeights["weight"].clone();
+        }
+
+        using SafetensorsContent snapshot = SafetensorsReader.Read(Path.Combine(dir.Path, PostHocSnapshot.FileName(0.10, 40)));
+        Assert.Equal(ScalarType.BFloat16, snapshot.Tensors["weight"].dtype);
+        PostHocEma.Synthesize(dir.Path, 0.10, model);
+
+        // bf16 keeps 8 significant bits: each weight is within 2^-8 of its size (round to nearest: 2^-9, plus the solve's sum).
+        using Tensor bound = tracked.abs() * Math.Pow(2, -8);
+        using Tensor error = (model.state_dict()["weight"] - tracked).abs();
+        Assert.True(error.le(bound).all().item<bool>(), $"max error {error.max().item<double>()}");
+        Assert.True(error.max().item<double>() > 0, "bf16 rounding must show, or the snapshot was not stored in bf16");
+        tracked.Dispose();
+    }
+
     [Theory]
     [InlineData(0.07)]
     [InlineData(0.085)]
