@@ -53,9 +53,7 @@ internal static class Plots
         ];
         foreach (var (parameters, label, color, pattern) in series)
         {
-            IDecayFunction schedule = Ema.DecaySchedules.Create(parameters);
-            double[] decay = steps.Select(s => schedule.Compute(parameters.Decay, (long)s, totalSteps)).ToArray();
-            var line = AddLine(plot, steps, decay, label);
+            var line = AddSchedule(plot, steps, totalSteps, parameters, label);
             line.Color = color;
             line.LinePattern = pattern;
         }
@@ -113,9 +111,7 @@ internal static class Plots
         ];
         foreach (var (parameters, label, color, width, pattern) in series)
         {
-            IDecayFunction schedule = Ema.DecaySchedules.Create(parameters);
-            double[] decay = steps.Select(s => schedule.Compute(parameters.Decay, (long)s, totalSteps)).ToArray();
-            var line = AddLine(plot, steps, decay, label);
+            var line = AddSchedule(plot, steps, totalSteps, parameters, label);
             line.Color = color;
             line.LineWidth = width;
             line.LinePattern = pattern;
@@ -127,6 +123,14 @@ internal static class Plots
         plot.Axes.SetLimitsY(0, 1.05);
         plot.ShowLegend(Alignment.LowerRight);
         return plot;
+    }
+
+    /// <summary>One schedule's decay at each step, computed by the registered schedule itself.</summary>
+    private static ScottPlot.Plottables.Scatter AddSchedule(Plot plot, double[] steps, long totalSteps, EmaParams parameters, string label)
+    {
+        IDecayFunction schedule = Ema.DecaySchedules.Create(parameters);
+        double[] decay = steps.Select(s => schedule.Compute(parameters.Decay, (long)s, totalSteps)).ToArray();
+        return AddLine(plot, steps, decay, label);
     }
 
     private static ScottPlot.Plottables.Scatter AddLine(Plot plot, double[] xs, double[] ys, string label)

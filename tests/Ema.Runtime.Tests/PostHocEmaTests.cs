@@ -61,11 +61,8 @@ public sealed class PostHocEmaTests
     public void Synthesizing_a_tracked_profile_at_a_snapshot_step_reproduces_that_snapshot()
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Float64Model(out _);
-        using (var postHoc = new PostHocEma(model, Options(dir.Path, 10)))
-        {
-            Drive(model, postHoc, 60, seed: 2);
-        }
+        using var model = Float64Model();
+        Record(model, dir.Path, every: 10, steps: 60, seed: 2);
 
         foreach ((double sigmaRel, long step) in new[] { (0.10, 60L), (0.05, 40L) })
         {
@@ -82,7 +79,7 @@ public sealed class PostHocEmaTests
     public void BFloat16_snapshots_cost_bf16_precision_and_no_more()
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Float64Model(out _);
+        using var model = Float64Model();
         Tensor tracked;
         using (var postHoc = new PostHocEma(model, Options(dir.Path, 10) with { SnapshotDtype = ScalarType.BFloat16 }))
         {
@@ -108,7 +105,7 @@ public sealed class PostHocEmaTests
     public void An_intermediate_sigma_rel_matches_an_EMA_that_tracked_it_to_a_small_fraction_of_the_profiles_distance(double sigmaRel)
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Float64Model(out _);
+        using var model = Float64Model();
         Dictionary<string, Tensor> direct, low, high;
         using (var tracked = new ModelEma(model, new PowerEmaParams(sigmaRel: sigmaRel)))
         using (var postHoc = new PostHocEma(model, Options(dir.Path, 25)))
@@ -138,11 +135,8 @@ public sealed class PostHocEmaTests
     public void Bad_requests_are_errors_that_say_what_is_wrong()
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Float64Model(out _);
-        using (var postHoc = new PostHocEma(model, Options(dir.Path, 5)))
-        {
-            Drive(model, postHoc, 20, seed: 4);
-        }
+        using var model = Float64Model();
+        Record(model, dir.Path, every: 5, steps: 20, seed: 4);
 
         Assert.Contains("sigma_rel = 0.3 is outside the allowed range",
             Assert.Throws<ArgumentOutOfRangeException>(() => PostHocEma.Synthesize(dir.Path, 0.3, model)).Message, StringComparison.Ordinal);
@@ -185,12 +179,17 @@ public sealed class PostHocEmaTests
         SnapshotDtype = ScalarType.Float64,
     };
 
-    private static nn.Module<Tensor, Tensor> Float64Model(out Tensor weight)
+    private static nn.Module<Tensor, Tensor> Float64Model()
     {
         manual_seed(17);
-        var model = nn.Linear(6, 4, hasBias: false).to(ScalarType.Float64);
-        weight = model.state_dict()["weight"];
-        return model;
+        return nn.Linear(6, 4, hasBias: false).to(ScalarType.Float64);
+    }
+
+    /// <summary>Trains with a post-hoc EMA that snapshots into <paramref name="dir"/>, then frees it.</summary>
+    private static void Record(nn.Module model, string dir, long every, long steps, int seed)
+    {
+        using var postHoc = new PostHocEma(model, Options(dir, every));
+        Drive(model, postHoc, steps, seed);
     }
 
     /// <summary>A trajectory with a drift, a slow oscillation and noise, so that EMAs of different lengths differ.</summary>
