@@ -170,6 +170,7 @@ public sealed class PostHocEmaTests
         Assert.Contains("at least two different values", Assert.Throws<ArgumentException>(() => new PostHocEmaOptions { SnapshotDirectory = "x", SigmaRels = [0.05, 0.05] }).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => new PostHocEmaOptions { SnapshotDirectory = "x", SigmaRels = [0.05, 0.5] });
         Assert.Throws<ArgumentOutOfRangeException>(() => new PostHocEmaOptions { SnapshotDirectory = "x", SnapshotEvery = 0 });
+        Assert.Contains("SnapshotDirectory = ' ' is empty", Assert.Throws<ArgumentException>(() => new PostHocEmaOptions { SnapshotDirectory = " " }).Message, StringComparison.Ordinal);
     }
 
     private static PostHocEmaOptions Options(string dir, long every) => new()

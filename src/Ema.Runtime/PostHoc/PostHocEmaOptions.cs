@@ -7,9 +7,17 @@ public sealed record PostHocEmaOptions
 {
     private readonly IReadOnlyList<double> _sigmaRels = [0.05, 0.10];
     private readonly long _snapshotEvery = 1000;
+    private readonly string _snapshotDirectory = string.Empty;
 
     /// <summary>The directory the snapshots are written to (made if missing).</summary>
-    public required string SnapshotDirectory { get; init; }
+    /// <exception cref="ArgumentException">The value is null, empty or white space.</exception>
+    public required string SnapshotDirectory
+    {
+        get => _snapshotDirectory;
+        init => _snapshotDirectory = string.IsNullOrWhiteSpace(value)
+            ? throw new ArgumentException($"PostHocEmaOptions.SnapshotDirectory = '{value}' is empty: give the directory the snapshots go to.", nameof(SnapshotDirectory))
+            : value;
+    }
 
     /// <summary>
     /// The sigma_rel of each tracked power EMA, each in (0, 1/sqrt(12)) and distinct; at least two, so that other
