@@ -6,7 +6,7 @@ using Ema.Benchmarks.Reporting;
 using Ema.Benchmarks.Smoke;
 using TorchSharp;
 
-// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost | --memory] [--no-peer] [--cases a,b,c]
+// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost | --memory | --forms [--quick]] [--no-peer] [--cases a,b,c]
 const int Threads = 2;
 torch.set_num_threads(Threads);
 
@@ -25,6 +25,13 @@ if (args.Contains("--smoke"))
 if (args.Contains("--memory"))
 {
     return Ema.Benchmarks.Memory.MemoryFigures.Run();
+}
+
+if (args.Contains("--forms"))
+{
+    // Several EMAs of one model and the update cadence (docs/benchmarks.md, "Several EMAs and cadence").
+    RunSettings settings = args.Contains("--quick") ? RunSettings.Smoke : RunSettings.Full with { Rounds = 11 };
+    return FormsRunner.Run(settings, ShapeSets.ResNet50(), "ResNet-50, float32");
 }
 
 if (args.Contains("--compile-cost"))

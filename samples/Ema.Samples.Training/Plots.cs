@@ -24,7 +24,71 @@ internal static class Plots
     /// SuperGradients' figure of the decay schedules: constant, threshold, and exp with beta 15, all with maximum
     /// decay 0.999, over 600,000 steps; computed by the registered schedules themselves.
     /// </summary>
-    public static void DecayScheduleFigure(string path) => DecaySchedulePlot().SavePng(path, 900, 540);
+    /// <remarks>A second panel shows the warmup, tau and power schedules over their first 20,000 steps.</remarks>
+    public static void DecayScheduleFigure(string path)
+    {
+        var figure = new Multiplot();
+        figure.Reset(DecaySchedulePlot()); // a new Multiplot holds one empty plot: replace it
+        figure.AddPlot(FormsSchedulePlot());
+        figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        figure.SavePng(path, 1700, 540);
+    }
+
+    /// <summary>
+    /// The second panel: warmup (timm/diffusers defaults), tau (Ultralytics, tau = 2000) and power (EDM2, sigma_rel
+    /// 0.05 and 0.10, which <c>decay</c> does not cap), decay 0.999, over the first 20,000 steps where they differ.
+    /// </summary>
+    internal static Plot FormsSchedulePlot()
+    {
+        const long totalSteps = 600_000;
+        const double maxDecay = 0.999;
+        double[] steps = Enumerable.Range(1, 400).Select(i => i * 50.0).ToArray();
+        var plot = new Plot();
+        (EmaParams Params, string Label, Color Color, LinePattern Pattern)[] series =
+        [
+            (new WarmupEmaParams(maxDecay), "warmup (power=2/3)", Colors.Crimson, LinePattern.Solid),
+            (new TauEmaParams(maxDecay, tau: 2000), "tau (tau=2000)", Colors.Teal, LinePattern.Solid),
+            (new PowerEmaParams(maxDecay, sigmaRel: 0.05), "power (sigma_rel=0.05, not capped)", Colors.Purple, LinePattern.Solid),
+            (new PowerEmaParams(maxDecay, sigmaRel: 0.10), "power (sigma_rel=0.10, not capped)", Colors.Purple, LinePattern.Dashed),
+        ];
+        foreach (var (parameters, label, color, pattern) in series)
+        {
+            var line = AddSchedule(plot, steps, totalSteps, parameters, label);
+            line.Color = color;
+            line.LinePattern = pattern;
+        }
+
+        plot.Title($"warmup, tau and power (decay = {maxDecay})");
+        plot.XLabel("Training step");
+        plot.YLabel("Decay value");
+        plot.Axes.SetLimitsY(0.8, 1.005);
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    /// <summary>
+    /// Validation accuracy of the EMAs synthesized after training against their sigma_rel, the way EDM2 plots quality
+    /// against EMA length; the tracked profiles are marked, and the trainer's EMA is a horizontal line.
+    /// </summary>
+    public static void EmaLengthFigure(string path, IReadOnlyList<(double SigmaRel, double Accuracy)> synthesized,
+        IReadOnlyList<(double SigmaRel, double Accuracy)> tracked, double trainerEma)
+    {
+        var plot = new Plot();
+        AddLine(plot, synthesized.Select(p => p.SigmaRel).ToArray(), synthesized.Select(p => p.Accuracy).ToArray(), "synthesized post hoc");
+        var marks = plot.Add.Scatter(tracked.Select(p => p.SigmaRel).ToArray(), tracked.Select(p => p.Accuracy).ToArray());
+        marks.LegendText = "tracked during training";
+        marks.LineWidth = 0;
+        marks.MarkerSize = 12;
+        marks.MarkerShape = MarkerShape.OpenCircle;
+        var line = plot.Add.HorizontalLine(trainerEma);
+        line.LegendText = "trainer's EMA (config)";
+        line.LinePattern = LinePattern.Dashed;
+        plot.Title("Validation accuracy against EMA length (post-hoc EMA)");
+        plot.XLabel("sigma_rel");
+        plot.YLabel("Validation accuracy");
+        plot.ShowLegend(Alignment.LowerRight);
+        plot.SavePng(path, 900, 540);
+    }
 
     /// <summary>
     /// The schedules figure before it is saved. All three lines end at 0.999 and threshold reaches it within the
@@ -47,9 +111,7 @@ internal static class Plots
         ];
         foreach (var (parameters, label, color, width, pattern) in series)
         {
-            IDecayFunction schedule = Ema.DecaySchedules.Create(parameters);
-            double[] decay = steps.Select(s => schedule.Compute(parameters.Decay, (long)s, totalSteps)).ToArray();
-            var line = AddLine(plot, steps, decay, label);
+            var line = AddSchedule(plot, steps, totalSteps, parameters, label);
             line.Color = color;
             line.LineWidth = width;
             line.LinePattern = pattern;
@@ -61,6 +123,14 @@ internal static class Plots
         plot.Axes.SetLimitsY(0, 1.05);
         plot.ShowLegend(Alignment.LowerRight);
         return plot;
+    }
+
+    /// <summary>One schedule's decay at each step, computed by the registered schedule itself.</summary>
+    private static ScottPlot.Plottables.Scatter AddSchedule(Plot plot, double[] steps, long totalSteps, EmaParams parameters, string label)
+    {
+        IDecayFunction schedule = Ema.DecaySchedules.Create(parameters);
+        double[] decay = steps.Select(s => schedule.Compute(parameters.Decay, (long)s, totalSteps)).ToArray();
+        return AddLine(plot, steps, decay, label);
     }
 
     private static ScottPlot.Plottables.Scatter AddLine(Plot plot, double[] xs, double[] ys, string label)

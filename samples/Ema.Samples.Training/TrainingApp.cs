@@ -114,12 +114,13 @@ public static class TrainingApp
         using var model = Classifier(device);
         using var optimizer = optim.SGD(model.parameters(), trainingParams.InitialLr, momentum: 0.9);
         var progress = new ProgressListener(output, console);
+        using var postHoc = new PostHocListener(Path.Combine(arguments.OutputDirectory, "posthoc"));
         var options = new TrainerOptions
         {
             CheckpointDirectory = arguments.OutputDirectory,
             ValidationMetric = Accuracy,
             GreaterIsBetter = true,
-            Listeners = [progress],
+            Listeners = [progress, postHoc],
         };
 
         Tensor Loss(Tensor logits, Tensor target)
@@ -130,20 +131,24 @@ public static class TrainingApp
         }
 
         using var trainer = new Trainer(model, Loss, trainingParams, optimizer, options);
+        IReadOnlyList<EpochResult> results = [];
         if (console is null)
         {
-            return trainer.Train(train, validation);
+            results = trainer.Train(train, validation);
+        }
+        else
+        {
+            console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    progress.Attach(context);
+                    results = trainer.Train(train, validation);
+                });
         }
 
-        IReadOnlyList<EpochResult> results = [];
-        console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                progress.Attach(context);
-                results = trainer.Train(train, validation);
-            });
+        SweepEmaLength(model, postHoc, validation, results[^1].EmaMetric ?? results[^1].RawMetric, arguments.OutputDirectory, output);
         return results;
     }
 
@@ -156,6 +161,46 @@ public static class TrainingApp
             ("fc3", nn.Linear(128, SyntheticData.Classes)));
         model.to(device);
         return model;
+    }
+
+    /// <summary>
+    /// Synthesizes the EMA of each sigma_rel from the post-hoc snapshots, validates it, and plots accuracy against
+    /// sigma_rel (the model keeps the last synthesized weights; the checkpoints were written before).
+    /// </summary>
+    private static void SweepEmaLength(nn.Module<Tensor, Tensor> model, PostHocListener postHoc, List<(Tensor Input, Tensor Target)> validation,
+        double trainerEma, string outputDirectory, TextWriter output)
+    {
+        double[] grid = [0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.10, 0.12, 0.15, 0.18, 0.22, 0.26];
+        (double SigmaRel, double Accuracy) Measure(double sigmaRel)
+        {
+            PostHocEma.Synthesize(postHoc.SnapshotDirectory, sigmaRel, model);
+            return (sigmaRel, Validate(model, validation));
+        }
+
+        var synthesized = grid.Select(Measure).ToList();
+        var tracked = postHoc.SigmaRels.Select(Measure).ToList();
+        (double bestSigma, double bestAccuracy) = synthesized.MaxBy(p => p.Accuracy);
+        output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"post-hoc EMA: best sigma_rel {bestSigma} (validation accuracy {bestAccuracy:F4}); tracked {string.Join(", ", tracked.Select(t => $"{t.SigmaRel}: {t.Accuracy:F4}"))}"));
+        Plots.EmaLengthFigure(Path.Combine(outputDirectory, "ema_length_sweep.png"), synthesized, tracked, trainerEma);
+    }
+
+    private static double Validate(nn.Module<Tensor, Tensor> model, List<(Tensor Input, Tensor Target)> validation)
+    {
+        model.eval();
+        double correct = 0;
+        long count = 0;
+        using (no_grad())
+        {
+            foreach ((Tensor input, Tensor target) in validation)
+            {
+                using Tensor logits = model.call(input);
+                correct += Accuracy(logits, target) * target.shape[0];
+                count += target.shape[0];
+            }
+        }
+
+        return correct / count;
     }
 
     /// <summary>The share of correctly classified points in a batch.</summary>

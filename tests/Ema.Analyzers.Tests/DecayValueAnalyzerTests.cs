@@ -211,6 +211,9 @@ public sealed class DecayValueAnalyzerTests
     [InlineData("return (ExpEmaParams)p with { Beta = {|EMA0005:0|} };")]
     [InlineData("return new ExpDecay({|EMA0005:0|});")]
     [InlineData("return new ExpEmaParams({|EMA0001:2|}, {|EMA0005:0|});")]
+    [InlineData("return new TauEmaParams(tau: {|EMA0005:0|});")]
+    [InlineData("return new PowerEmaParams { SigmaRel = {|EMA0005:0.5|} };")]
+    [InlineData("return new WarmupEmaParams(invGamma: {|EMA0005:0|});")]
     public async Task A_schedule_parameter_outside_its_declared_range_is_an_error(string body)
     {
         await Test.RunAsync(InMethod(body));
@@ -220,6 +223,8 @@ public sealed class DecayValueAnalyzerTests
     [InlineData("return new ExpEmaParams(beta: 15);")]
     [InlineData("return new ExpEmaParams(beta: 1e-6);")]
     [InlineData("return new ExpDecay(100);")]
+    [InlineData("return new TauEmaParams(tau: 2000);")]
+    [InlineData("return new PowerEmaParams(sigmaRel: 0.28);")]
     [InlineData("return new ExpEmaParams { Beta = double.MaxValue };")]
     public async Task Schedule_parameters_inside_their_range_report_nothing(string body)
     {

@@ -66,7 +66,7 @@ public sealed class JsonConfigAnalyzerTests
     {
         var test = new Test(Code, ("train.json", """{"ema_params": {"decay_type": "expo"}}"""));
         test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0002").WithSpan("train.json", 1, 31, 1, 37)
-            .WithArguments("expo", " (did you mean 'exp'?)", "constant, cosine, exp, threshold", "Ema.Runtime"));
+            .WithArguments("expo", " (did you mean 'exp'?)", "constant, cosine, exp, power, tau, threshold, warmup", "Ema.Runtime"));
         await test.RunAsync();
     }
 
@@ -76,7 +76,7 @@ public sealed class JsonConfigAnalyzerTests
         var test = new Test(Code, ("train.json", """{"ema_params": {"decay": 0.99, "betta": 15}}"""));
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("EMA0006", DiagnosticSeverity.Warning)
             .WithSpan("train.json", 1, 32, 1, 39)
-            .WithArguments("betta", " (did you mean 'beta'?)", "beta, decay, decay_type", "Ema.Runtime"));
+            .WithArguments("betta", " (did you mean 'beta'?)", "beta, decay, decay_type, inv_gamma, min_decay, power, sigma_rel, tau, update_after_step", "Ema.Runtime"));
         await test.RunAsync();
     }
 
@@ -87,7 +87,7 @@ public sealed class JsonConfigAnalyzerTests
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("EMA0006", DiagnosticSeverity.Warning)
             .WithSpan("train.json", 1, 39, 1, 52)
             .WithMessage("Unknown key 'warmup_step' in ema_params (did you mean 'warmup_steps'?): no registered schedule takes it; " +
-                "the known keys are beta, decay, decay_type, warmup_steps " +
+                "the known keys are beta, decay, decay_type, inv_gamma, min_decay, power, sigma_rel, tau, update_after_step, warmup_steps " +
                 "(decay, decay_type and the snake_case constructor parameters of the classes marked [DecaySchedule] in Ema.Runtime, TestProject)"));
         await test.RunAsync();
     }
@@ -95,6 +95,9 @@ public sealed class JsonConfigAnalyzerTests
     [Theory]
     [InlineData("""{"ema_params": {"decay_type": "exp", "beta": {|EMA0005:0|}}}""")]
     [InlineData("""{"ema_params": {"beta": {|EMA0005:-15|}}}""")]
+    [InlineData("""{"ema_params": {"decay_type": "tau", "tau": {|EMA0005:0|}}}""")]
+    [InlineData("""{"ema_params": {"decay_type": "power", "sigma_rel": {|EMA0005:0.3|}}}""")]
+    [InlineData("""{"ema_params": {"decay_type": "warmup", "min_decay": {|EMA0005:1|}, "update_after_step": {|EMA0005:-1|}}}""")]
     [InlineData("""{"ema_params": {"decay": {|EMA0001:7|}, "beta": {|EMA0005:0|}, {|EMA0006:"alpha"|}: 1}}""")]
     public async Task A_schedule_parameter_outside_its_range_is_an_error(string json)
     {

@@ -157,20 +157,6 @@ public sealed class ModelEmaTests
     }
 
     [Fact]
-    public void A_second_EMA_of_the_same_model_is_a_clear_error_until_the_first_is_disposed()
-    {
-        using var model = new LinearBatchNorm();
-        var first = new ModelEma(model, new ExpEmaParams());
-        var error = Assert.Throws<InvalidOperationException>(() => new ModelEma(model, new ExpEmaParams()));
-        Assert.Contains("already has a ModelEma", error.Message);
-
-        first.Dispose();
-        using var second = new ModelEma(model, new ExpEmaParams());
-        second.Update(1, 1);
-        Assert.Equal(1, second.Step);
-    }
-
-    [Fact]
     public void Nested_UseEmaWeights_Update_and_CopyToModel_inside_a_scope_are_clear_errors()
     {
         using var model = new LinearBatchNorm();
@@ -243,7 +229,7 @@ public sealed class ModelEmaTests
 
         Assert.ThrowsAny<Exception>(() => new ModelEma(model, new ExpEmaParams(), new ModelEmaOptions { Device = CUDA }));
 
-        using var ema = new ModelEma(model, new ExpEmaParams()); // not refused as "already has a ModelEma"
+        using var ema = new ModelEma(model, new ExpEmaParams()); // the failed one left no trace behind
         ema.Update(1, 1);
         Assert.Equal(before, ModuleValues.Get(model.state_dict()["linear.weight"]));
     }

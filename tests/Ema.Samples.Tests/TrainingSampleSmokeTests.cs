@@ -28,7 +28,9 @@ public sealed partial class TrainingSampleSmokeTests : IDisposable
             Assert.Equal(1, info.Epoch);
         }
 
-        foreach (string figure in new[] { "validation_accuracy.png", "ema_decay_schedules.png" })
+        Assert.Matches(@"post-hoc EMA: best sigma_rel [0-9.]+ \(validation accuracy [0-9.]+\); tracked 0\.05: [0-9.]+, 0\.1: [0-9.]+", printed);
+        Assert.Equal(2 * 10, Directory.GetFiles(Path.Combine(_output, "posthoc"), "posthoc-*.safetensors").Length); // 10 steps, a snapshot each
+        foreach (string figure in new[] { "validation_accuracy.png", "ema_decay_schedules.png", "ema_length_sweep.png" })
         {
             byte[] bytes = File.ReadAllBytes(Path.Combine(_output, figure));
             Assert.True(bytes.Length > 10_000, $"{figure} is {bytes.Length} bytes");

@@ -29,33 +29,40 @@ internal static class SafetensorsReader
         }
     }
 
+    /// <summary>
+    /// Reads a file one tensor at a time: the layout is checked as <see cref="Read(string)"/> checks it, then each
+    /// tensor is read, handed to <paramref name="visit"/> and disposed before the next is read (null: the header only).
+    /// </summary>
+    /// <returns>The file's <c>__metadata__</c>.</returns>
+    public static IReadOnlyDictionary<string, string> ReadEach(string path, Action<string, Tensor>? visit)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            (List<Entry> entries, Dictionary<string, string> metadata, long dataStart) = ReadLayout(path, stream);
+            foreach (Entry entry in visit is null ? [] : entries)
+            {
+                using Tensor tensor = empty(entry.Shape, entry.Type);
+                if (entry.End > entry.Begin)
+                {
+                    stream.Position = dataStart + entry.Begin;
+                    tensor.ReadBytesFromStream(stream);
+                }
+
+                visit!(entry.Name, tensor);
+            }
+
+            return metadata;
+        }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CheckpointException(path, "the file does not exist.", innerException: e);
+        }
+    }
+
     private static SafetensorsContent Read(string path, FileStream stream)
     {
-        long fileLength = stream.Length;
-        if (fileLength < 8)
-        {
-            throw new CheckpointException(path, $"the file is truncated: {fileLength} bytes, fewer than the 8-byte header length.");
-        }
-
-        Span<byte> lengthBytes = stackalloc byte[8];
-        stream.ReadExactly(lengthBytes);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength > (ulong)(fileLength - 8))
-        {
-            throw new CheckpointException(path, $"the header length {headerLength} reaches beyond the file's {fileLength} bytes (truncated or not a safetensors file).");
-        }
-
-        if (headerLength > MaxHeaderLength)
-        {
-            throw new CheckpointException(path, $"the header length {headerLength} exceeds the limit of {MaxHeaderLength} bytes.");
-        }
-
-        byte[] header = new byte[headerLength];
-        stream.ReadExactly(header);
-        long dataStart = 8 + (long)headerLength;
-        long dataLength = fileLength - dataStart;
-        (List<Entry> entries, Dictionary<string, string> metadata) = ParseHeader(path, header, dataLength);
-        CheckLayout(path, entries, dataLength);
+        (List<Entry> entries, Dictionary<string, string> metadata, long dataStart) = ReadLayout(path, stream);
 
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
@@ -82,6 +89,36 @@ internal static class SafetensorsReader
         }
 
         return new SafetensorsContent(path, tensors, metadata);
+    }
+
+    private static (List<Entry> Entries, Dictionary<string, string> Metadata, long DataStart) ReadLayout(string path, FileStream stream)
+    {
+        long fileLength = stream.Length;
+        if (fileLength < 8)
+        {
+            throw new CheckpointException(path, $"the file is truncated: {fileLength} bytes, fewer than the 8-byte header length.");
+        }
+
+        Span<byte> lengthBytes = stackalloc byte[8];
+        stream.ReadExactly(lengthBytes);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > (ulong)(fileLength - 8))
+        {
+            throw new CheckpointException(path, $"the header length {headerLength} reaches beyond the file's {fileLength} bytes (truncated or not a safetensors file).");
+        }
+
+        if (headerLength > MaxHeaderLength)
+        {
+            throw new CheckpointException(path, $"the header length {headerLength} exceeds the limit of {MaxHeaderLength} bytes.");
+        }
+
+        byte[] header = new byte[headerLength];
+        stream.ReadExactly(header);
+        long dataStart = 8 + (long)headerLength;
+        long dataLength = fileLength - dataStart;
+        (List<Entry> entries, Dictionary<string, string> metadata) = ParseHeader(path, header, dataLength);
+        CheckLayout(path, entries, dataLength);
+        return (entries, metadata, dataStart);
     }
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)

@@ -17,6 +17,7 @@ public sealed partial record TrainingParams
         new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
         new(EmaConfigKeys.EmaParams, ReadEmaParams, WriteEmaParams),
         new("ema_teacher", (c, p, _) => p with { EmaTeacher = c.GetBoolean("ema_teacher", p.EmaTeacher) }, (w, p) => w.WriteBoolean("ema_teacher", p.EmaTeacher)),
+        new("ema_update_every", (c, p, _) => p with { EmaUpdateEvery = c.GetInt32("ema_update_every", p.EmaUpdateEvery) }, (w, p) => w.WriteNumber("ema_update_every", p.EmaUpdateEvery)),
     ];
 
     /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>

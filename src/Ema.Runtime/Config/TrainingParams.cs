@@ -10,6 +10,7 @@ public sealed partial record TrainingParams
     private readonly int _maxEpochs = 1;
     private readonly int _batchAccumulate = 1;
     private readonly double _initialLr = 0.01;
+    private readonly int _emaUpdateEvery = 1;
     private readonly EmaParams _emaParams = new ExpEmaParams();
 
     /// <summary><c>max_epochs</c>: how many epochs to train; at least 1. Default 1.</summary>
@@ -38,6 +39,17 @@ public sealed partial record TrainingParams
 
     /// <summary><c>ema</c>: whether to keep an EMA of the model's weights. Default false.</summary>
     public bool Ema { get; init; }
+
+    /// <summary>
+    /// <c>ema_update_every</c>: update the EMA on every k-th optimizer step, with the decay <c>d(step)^k</c>
+    /// (<see cref="ModelEmaOptions.UpdateEvery"/>); at least 1. Default 1.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int EmaUpdateEvery
+    {
+        get => _emaUpdateEvery;
+        init => _emaUpdateEvery = value >= 1 ? value : throw OutOfRange(nameof(EmaUpdateEvery), "ema_update_every", value, "at least 1");
+    }
 
     /// <summary><c>ema_params</c>: the EMA's decay and schedule. Default: <c>exp</c>, decay 0.9999, beta 15.</summary>
     /// <exception cref="ArgumentNullException">The value is null.</exception>

@@ -21,6 +21,7 @@ public sealed partial class ModelEma : IDisposable
     private readonly IDecayFunction _schedule;
     private readonly TensorGroup[] _groups;
     private readonly Dictionary<string, Tensor> _emaByName;
+    private readonly SharedModel _share;
     private EmaWeightsScope? _activeScope;
     private bool _disposed;
 
@@ -53,33 +54,44 @@ public sealed partial class ModelEma : IDisposable
         List<List<(string[] Names, Tensor[] Tensors)>> members = TensorGroup.GroupModelTensors(model);
         _selection = EmaSelection.Apply(members, options);
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
-        ModelOwnership.Claim(this, modelTensors);
-        var groups = new List<TensorGroup>(members.Count);
-        try
+        lock (ModelOwnership.Gate)
         {
-            using (no_grad())
+            // Another live EMA of this model already re-pointed its tensors: share that buffer instead of moving them again.
+            SharedModel? existing = ModelOwnership.Find(modelTensors);
+            if (existing?.EmaInModel is not null)
             {
-                foreach (List<(string[] Names, Tensor[] Tensors)> group in members)
+                throw new InvalidOperationException(
+                    "A ModelEma of this model is being made inside another ModelEma's UseEmaWeights(): the model holds that EMA's weights, " +
+                    "so the new EMA would start from them. Dispose the scope first.");
+            }
+
+            var groups = new List<TensorGroup>(members.Count);
+            try
+            {
+                using (no_grad())
                 {
-                    groups.Add(TensorGroup.Create(group, options.FloatingDtype, options.Device));
+                    for (int i = 0; i < members.Count; i++)
+                    {
+                        groups.Add(TensorGroup.Create(members[i], options.FloatingDtype, options.Device, existing?.ModelFlats[i]));
+                    }
                 }
             }
-        }
-        catch
-        {
-            // Out of memory or an unavailable device: free what was made and release the model, so that a
-            // later ModelEma of it is not refused. The model's tensors keep their values (re-pointed copies).
-            groups.ForEach(g => g.Dispose());
-            ModelOwnership.Release(this, modelTensors);
-            throw;
-        }
+            catch
+            {
+                // Out of memory or an unavailable device: free what was made. The model's tensors keep their values
+                // (re-pointed copies, or the shared buffer left as it was).
+                groups.ForEach(g => g.Dispose());
+                throw;
+            }
 
-        _groups = groups.ToArray();
+            if (!groups.Any(g => g.IsAveraged))
+            {
+                groups.ForEach(g => g.Dispose());
+                throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers{(options.Exclude is null ? "" : " left after ModelEmaOptions.Exclude")}: there is nothing to average.", nameof(model));
+            }
 
-        if (!_groups.Any(g => g.IsAveraged))
-        {
-            ReleaseTensors();
-            throw new ArgumentException($"The model {model.GetName()} has no floating-point parameters or buffers{(options.Exclude is null ? "" : " left after ModelEmaOptions.Exclude")}: there is nothing to average.", nameof(model));
+            _groups = groups.ToArray();
+            _share = ModelOwnership.Join(this, modelTensors, existing, _groups);
         }
 
         _emaByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -103,10 +115,10 @@ public sealed partial class ModelEma : IDisposable
     /// <summary>Where and in which precision the EMA is kept.</summary>
     public ModelEmaOptions Options { get; }
 
-    /// <summary>The decay used by the last <see cref="Update"/>, or NaN before the first.</summary>
+    /// <summary>The decay used by the last <see cref="Update"/> that did work (<c>d^k</c> with <see cref="ModelEmaOptions.UpdateEvery"/> = k), or NaN before the first.</summary>
     public double LastDecay { get; private set; } = double.NaN;
 
-    /// <summary>The step of the last <see cref="Update"/> (0 before the first, or the step restored from a checkpoint).</summary>
+    /// <summary>The step of the last <see cref="Update"/> that did work (0 before the first, or the step restored from a checkpoint).</summary>
     public long Step { get; private set; }
 
     /// <summary>Whether the model currently computes with the EMA weights (inside <see cref="UseEmaWeights"/>).</summary>
@@ -131,7 +143,10 @@ public sealed partial class ModelEma : IDisposable
         }
     }
 
-    /// <summary>Updates the EMA after one optimizer step.</summary>
+    /// <summary>
+    /// Updates the EMA after one optimizer step; with <see cref="ModelEmaOptions.UpdateEvery"/> = k it does work only
+    /// on steps that are multiples of k, with the decay <c>d(step)^k</c>.
+    /// </summary>
     /// <param name="step">The step, counting from 1: the global batch index of this optimizer step.</param>
     /// <param name="totalSteps">The total number of steps (batches per epoch x max epochs).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is negative or <paramref name="totalSteps"/> is not positive.</exception>
@@ -146,11 +161,24 @@ public sealed partial class ModelEma : IDisposable
             throw new InvalidOperationException("ModelEma.Update was called inside UseEmaWeights(): the model holds the EMA weights, so the update would average the EMA with itself. Dispose the scope first.");
         }
 
+        ThrowIfAnotherIsInModel("Update", "the update would average that EMA's weights instead of the model's");
+
+        if (step % Options.UpdateEvery != 0)
+        {
+            return;
+        }
+
         double decay = _schedule.Compute(EmaParams.Decay, step, totalSteps);
         if (!(decay >= 0.0 && decay <= 1.0))
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"The '{EmaParams.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
+        }
+
+        // One update standing for k steps: k updates towards an unchanged model leave (1 - d^k) of the gap.
+        if (Options.UpdateEvery > 1)
+        {
+            decay = Math.Pow(decay, Options.UpdateEvery);
         }
 
         BeforeUpdate(step);
@@ -187,6 +215,8 @@ public sealed partial class ModelEma : IDisposable
             throw new InvalidOperationException("UseEmaWeights() is already active: nested use would lose the model's own weights. Dispose the first scope before asking again.");
         }
 
+        ThrowIfAnotherIsInModel("UseEmaWeights", "the model's own weights would be lost");
+
         int swapped = 0;
         try
         {
@@ -214,6 +244,7 @@ public sealed partial class ModelEma : IDisposable
         }
 
         _activeScope = new EmaWeightsScope(this);
+        _share.EmaInModel = this;
         return _activeScope;
     }
 
@@ -226,6 +257,8 @@ public sealed partial class ModelEma : IDisposable
         {
             throw new InvalidOperationException("ModelEma.CopyToModel was called inside UseEmaWeights(): disposing the scope afterwards would undo it. Dispose the scope first.");
         }
+
+        ThrowIfAnotherIsInModel("CopyToModel", "disposing that scope afterwards would undo the copy");
 
         using (no_grad())
         {
@@ -302,6 +335,11 @@ public sealed partial class ModelEma : IDisposable
         }
 
         _activeScope = null;
+        if (ReferenceEquals(_share.EmaInModel, this))
+        {
+            _share.EmaInModel = null;
+        }
+
         if (_disposed)
         {
             return;
@@ -348,10 +386,19 @@ public sealed partial class ModelEma : IDisposable
 
     private void ReleaseTensors()
     {
-        ModelOwnership.Release(this, _groups.SelectMany(g => g.Slots).SelectMany(s => s.ModelTensors));
+        ModelOwnership.Leave(this, _share);
         foreach (TensorGroup group in _groups)
         {
             group.Dispose();
+        }
+    }
+
+    private void ThrowIfAnotherIsInModel(string operation, string consequence)
+    {
+        if (_share.EmaInModel is { } other && !ReferenceEquals(other, this))
+        {
+            throw new InvalidOperationException(
+                $"ModelEma.{operation} was called while another ModelEma of the same model is inside its UseEmaWeights(): the model holds that EMA's weights, so {consequence}. Dispose that scope first.");
         }
     }
 

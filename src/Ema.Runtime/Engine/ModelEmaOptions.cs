@@ -5,6 +5,8 @@ namespace Ema;
 /// <summary>Where and in which precision a <see cref="ModelEma"/> keeps its weights.</summary>
 public sealed record ModelEmaOptions
 {
+    private readonly int _updateEvery = 1;
+
     /// <summary>
     /// The dtype of the EMA's floating-point weights, or null for the model's own. Set <see cref="torch.ScalarType.Float32"/>
     /// for a bf16 or fp16 model: increments below the model's precision then still move the EMA.
@@ -27,6 +29,20 @@ public sealed record ModelEmaOptions
     /// <c>ema_net</c> entry; a twin views it). Presets: <see cref="EmaExclude.FrozenParameters"/>, <see cref="EmaExclude.Names"/>.
     /// </summary>
     public Func<string, torch.Tensor, bool>? Exclude { get; init; }
+
+    /// <summary>
+    /// Update the EMA on every k-th optimizer step only (default 1: every step). <see cref="ModelEma.Update"/> is
+    /// still called every step; it returns at once unless the step is a multiple of k, and then uses the decay
+    /// <c>d(step)^k</c>, so that k steps of a model that did not move give exactly what k single updates give
+    /// (training_params key <c>ema_update_every</c>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int UpdateEvery
+    {
+        get => _updateEvery;
+        init => _updateEvery = value >= 1 ? value : throw new ArgumentOutOfRangeException(
+            nameof(UpdateEvery), value, $"ModelEmaOptions.UpdateEvery = {value} is outside the allowed range: it must be at least 1 (1 updates on every step).");
+    }
 
     /// <summary>Receives warnings (a skipped update, a left-out frozen parameter that trains). Default: standard error.</summary>
     public Action<string>? Warning { get; init; }

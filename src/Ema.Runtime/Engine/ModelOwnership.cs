@@ -4,46 +4,115 @@ using static TorchSharp.torch;
 namespace Ema;
 
 /// <summary>
-/// Which live <see cref="ModelEma"/> has re-pointed a model tensor. A second EMA would re-point the tensors
-/// again and leave the first averaging a buffer the model no longer uses, so it is refused.
+/// Which live <see cref="ModelEma"/> objects have re-pointed a model's tensors at flat buffers. The first EMA of a
+/// model makes the buffers; later ones join them, so that every EMA of one model averages the buffers the model
+/// really uses (re-pointing the tensors again would leave the earlier EMAs averaging stale copies).
 /// </summary>
 internal static class ModelOwnership
 {
-    private static readonly ConditionalWeakTable<Tensor, ModelEma> s_owners = new();
+    private static readonly ConditionalWeakTable<Tensor, SharedModel> s_shares = new();
 
-    public static void Claim(ModelEma owner, IEnumerable<Tensor> tensors)
+    /// <summary>Held while an EMA looks up, builds and joins a model's buffers, so that two EMAs made at once agree.</summary>
+    public static object Gate { get; } = new();
+
+    /// <summary>
+    /// The buffers that live EMAs of these tensors share, or null when none has re-pointed them.
+    /// Call under <see cref="Gate"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Only some of the tensors are shared, or with another set (the model changed, or it is part of another averaged model).</exception>
+    public static SharedModel? Find(IReadOnlyList<Tensor> tensors)
     {
-        lock (s_owners)
+        SharedModel? found = null;
+        int shared = 0;
+        foreach (Tensor tensor in tensors)
         {
-            Tensor[] all = tensors.ToArray();
-            foreach (Tensor tensor in all)
+            if (s_shares.TryGetValue(tensor, out SharedModel? share))
             {
-                if (s_owners.TryGetValue(tensor, out ModelEma? existing) && !ReferenceEquals(existing, owner))
+                if (found is not null && !ReferenceEquals(found, share))
                 {
-                    throw new InvalidOperationException(
-                        "This model already has a ModelEma: a second one would leave the first averaging stale buffers. " +
-                        "Dispose the first ModelEma before making another one of the same model.");
+                    throw PartlyShared();
                 }
-            }
 
-            foreach (Tensor tensor in all)
-            {
-                s_owners.AddOrUpdate(tensor, owner);
+                found = share;
+                shared++;
             }
         }
+
+        if (found is not null && (shared != tensors.Count || found.Tensors.Length != tensors.Count))
+        {
+            throw PartlyShared();
+        }
+
+        return found;
     }
 
-    public static void Release(ModelEma owner, IEnumerable<Tensor> tensors)
+    /// <summary>Records <paramref name="owner"/> as an EMA of the model; makes the shared record for the first one. Call under <see cref="Gate"/>.</summary>
+    public static SharedModel Join(ModelEma owner, Tensor[] tensors, SharedModel? existing, IReadOnlyList<TensorGroup> groups)
     {
-        lock (s_owners)
+        SharedModel share = existing ?? new SharedModel(tensors, groups.Select(g => g.AliasModelFlat()).ToArray());
+        if (existing is null)
         {
             foreach (Tensor tensor in tensors)
             {
-                if (s_owners.TryGetValue(tensor, out ModelEma? existing) && ReferenceEquals(existing, owner))
+                s_shares.AddOrUpdate(tensor, share);
+            }
+        }
+
+        share.Members.Add(owner);
+        return share;
+    }
+
+    /// <summary>Removes <paramref name="owner"/>; the last EMA to leave frees the record (the model keeps its buffers alive through its tensors).</summary>
+    public static void Leave(ModelEma owner, SharedModel share)
+    {
+        lock (Gate)
+        {
+            share.Members.Remove(owner);
+            if (ReferenceEquals(share.EmaInModel, owner))
+            {
+                share.EmaInModel = null;
+            }
+
+            if (share.Members.Count > 0)
+            {
+                return;
+            }
+
+            foreach (Tensor tensor in share.Tensors)
+            {
+                if (s_shares.TryGetValue(tensor, out SharedModel? current) && ReferenceEquals(current, share))
                 {
-                    s_owners.Remove(tensor);
+                    s_shares.Remove(tensor);
                 }
+            }
+
+            foreach (Tensor flat in share.ModelFlats)
+            {
+                flat.Dispose();
             }
         }
     }
+
+    private static InvalidOperationException PartlyShared() => new(
+        "Some of this model's tensors are averaged by a live ModelEma of a different set of tensors: the model gained or lost " +
+        "tensors since its first ModelEma was made, or it is a part (or a parent) of a model that has one. Every ModelEma of one " +
+        "model must see the same tensors: dispose the existing ModelEma objects first, or average the whole model.");
+}
+
+/// <summary>The flat buffers a model's tensors are views of, and the live EMAs that average them.</summary>
+/// <param name="tensors">The model's tensor objects, re-pointed at the buffers.</param>
+/// <param name="modelFlats">One handle per (device, dtype) group to the model's flat buffer, owned here.</param>
+internal sealed class SharedModel(Tensor[] tensors, Tensor[] modelFlats)
+{
+    /// <summary>The model's tensor objects.</summary>
+    public Tensor[] Tensors { get; } = tensors;
+
+    /// <summary>The model's flat buffers, one per group, in group order.</summary>
+    public Tensor[] ModelFlats { get; } = modelFlats;
+
+    /// <summary>The live EMAs of the model.</summary>
+    public List<ModelEma> Members { get; } = [];
+
+    /// <summary>The EMA whose weights the model computes with (inside its <see cref="ModelEma.UseEmaWeights"/>), or null.</summary>
+    public ModelEma? EmaInModel { get; set; }
 }

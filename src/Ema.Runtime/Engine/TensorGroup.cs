@@ -56,7 +56,14 @@ internal sealed class TensorGroup : IDisposable
     /// Moves the model's tensors into one flat buffer (re-pointing each with <c>set_</c>, so the objects stay the
     /// same) and makes the EMA copy. Must run under <c>no_grad</c>.
     /// </summary>
-    public static TensorGroup Create(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, ScalarType? floatingDtype, Device? emaDevice)
+    /// <param name="members">The group's distinct tensors with their state-dict names.</param>
+    /// <param name="floatingDtype">The EMA's dtype for a floating group, or null for the model's.</param>
+    /// <param name="emaDevice">The EMA's device, or null for the model's.</param>
+    /// <param name="sharedModelFlat">
+    /// The flat buffer another live EMA of the model already re-pointed these tensors at, or null for the first EMA:
+    /// then the tensors stay where they are and this group averages the same buffer.
+    /// </param>
+    public static TensorGroup Create(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, ScalarType? floatingDtype, Device? emaDevice, Tensor? sharedModelFlat = null)
     {
         Tensor first = members[0].Tensors[0];
         bool averaged = first.is_floating_point();
@@ -65,7 +72,12 @@ internal sealed class TensorGroup : IDisposable
         bool sameDevice = device.type == first.device.type && device.index == first.device.index;
 
         long total = members.Sum(m => m.Tensors[0].numel());
-        Tensor modelFlat = empty(total, first.dtype, first.device);
+        if (sharedModelFlat is not null)
+        {
+            RequireSharedLayout(members, sharedModelFlat);
+        }
+
+        Tensor modelFlat = sharedModelFlat is null ? empty(total, first.dtype, first.device) : sharedModelFlat.view(-1);
         Tensor emaFlat = empty(total, emaDtype, device);
         var slots = new TensorSlot[members.Count];
         long offset = 0;
@@ -75,10 +87,13 @@ internal sealed class TensorGroup : IDisposable
             long[] shape = tensors[0].shape;
             long count = tensors[0].numel();
             Tensor modelView = View(modelFlat, offset, count, shape);
-            modelView.copy_(tensors[0]);
-            foreach (Tensor tensor in tensors)
+            if (sharedModelFlat is null)
             {
-                tensor.set_(modelView);
+                modelView.copy_(tensors[0]);
+                foreach (Tensor tensor in tensors)
+                {
+                    tensor.set_(modelView);
+                }
             }
 
             Tensor emaView = View(emaFlat, offset, count, shape);
@@ -91,6 +106,9 @@ internal sealed class TensorGroup : IDisposable
         Tensor? staging = averaged && !sameDevice ? empty(total, emaDtype, device) : null;
         return new TensorGroup(slots, modelFlat, emaFlat, averaged, swappable, staging);
     }
+
+    /// <summary>A new handle to the model's flat buffer, for another EMA of the model to share (the caller disposes it).</summary>
+    public Tensor AliasModelFlat() => _modelFlat.view(-1);
 
     /// <summary>ema = lerp(ema, model, 1 - decay) for floating groups; ema = model for the others.</summary>
     public void Update(double decay)
@@ -222,6 +240,33 @@ internal sealed class TensorGroup : IDisposable
         _chunked?.Dispose();
         _probe?.Dispose();
         _backup?.Dispose();
+    }
+
+    /// <summary>
+    /// Checks that each member is, in order, a contiguous view at the offset a first EMA gave it (TorchSharp exposes
+    /// no data pointer to compare; the tensors are the very objects that EMA re-pointed, which the caller checked).
+    /// </summary>
+    private static void RequireSharedLayout(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, Tensor shared)
+    {
+        long offset = 0;
+        foreach ((string[] names, Tensor[] tensors) in members)
+        {
+            if (tensors.Any(t => t.storage_offset() != offset || !t.is_contiguous()))
+            {
+                throw new InvalidOperationException(
+                    $"The model's tensor '{names[0]}' is no longer the view of the flat buffer its other ModelEma objects average " +
+                    "(it was replaced or re-pointed); dispose the model's existing ModelEma objects before making another.");
+            }
+
+            offset += tensors[0].numel();
+        }
+
+        if (offset != shared.numel())
+        {
+            throw new InvalidOperationException(
+                $"The model's tensors hold {offset} values of {shared.dtype} but the flat buffer its other ModelEma objects average holds {shared.numel()}; " +
+                "dispose the model's existing ModelEma objects before making another.");
+        }
     }
 
     private static Tensor View(Tensor flat, long offset, long count, long[] shape)

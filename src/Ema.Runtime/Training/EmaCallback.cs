@@ -7,7 +7,7 @@ namespace Ema;
 /// </summary>
 /// <remarks>
 /// A hand-written loop uses it by raising the same events in the same order; dispose the callback when done
-/// (a model can have only one live <see cref="ModelEma"/>).
+/// (other <see cref="ModelEma"/> objects of the model may live beside it; see <c>docs/schedules.md</c>).
 /// </remarks>
 /// <param name="parameters">The decay and schedule (<c>ema_params</c>).</param>
 /// <param name="options">Where and in which precision to keep the EMA, or null for the model's own.</param>

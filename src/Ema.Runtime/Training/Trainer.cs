@@ -92,7 +92,7 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(validationData);
         long batchesPerEpoch = CountBatches(trainData);
         var context = new TrainingContext(Model, Optimizer, Params, batchesPerEpoch);
-        using EmaCallback? emaCallback = Params.Ema ? new EmaCallback(Params.EmaParams, Options.EmaOptions) : null;
+        using EmaCallback? emaCallback = Params.Ema ? new EmaCallback(Params.EmaParams, EmaOptionsWithCadence()) : null;
         var listeners = new List<ITrainingListener>();
         if (emaCallback is not null)
         {
@@ -297,6 +297,19 @@ public sealed class Trainer : IDisposable
         Tensor input = batch.Input.device == device ? batch.Input : batch.Input.to(device);
         Tensor target = batch.Target.device == device ? batch.Target : batch.Target.to(device);
         return (input, target);
+    }
+
+    /// <summary>The EMA's options with training_params' <c>ema_update_every</c>; a different non-default value in both places is an error.</summary>
+    private ModelEmaOptions EmaOptionsWithCadence()
+    {
+        ModelEmaOptions options = Options.EmaOptions ?? new ModelEmaOptions();
+        if (options.UpdateEvery != 1 && Params.EmaUpdateEvery != 1 && options.UpdateEvery != Params.EmaUpdateEvery)
+        {
+            throw new ArgumentException(
+                $"training_params ema_update_every = {Params.EmaUpdateEvery} and TrainerOptions.EmaOptions.UpdateEvery = {options.UpdateEvery} disagree: set the cadence in one place.");
+        }
+
+        return options.UpdateEvery != 1 ? options : options with { UpdateEvery = Params.EmaUpdateEvery };
     }
 
     private static long CountBatches(IEnumerable<(Tensor Input, Tensor Target)> data)

@@ -1,0 +1,84 @@
+using static TorchSharp.torch;
+
+namespace Ema;
+
+/// <summary>Sums snapshots with weights into a model, one snapshot and one tensor at a time.</summary>
+internal static class PostHocSynthesis
+{
+    public static void Apply(nn.Module model, IReadOnlyList<PostHocSnapshot> snapshots, IReadOnlyList<double> weights)
+    {
+        Dictionary<string, Tensor> targets = model.state_dict();
+        var sums = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            using (no_grad())
+            {
+                foreach ((string name, Tensor target) in targets.Where(t => t.Value.is_floating_point()))
+                {
+                    ScalarType dtype = target.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+                    sums.Add(name, zeros(target.shape, dtype));
+                }
+
+                for (int i = 0; i < snapshots.Count; i++)
+                {
+                    double weight = weights[i];
+                    int seen = ForEachModelTensor(snapshots[i], targets, (name, tensor) =>
+                    {
+                        if (sums.TryGetValue(name, out Tensor? sum))
+                        {
+                            sum.add_(tensor, alpha: weight);
+                        }
+                    });
+                    RequireAll(snapshots[i], seen, targets.Count);
+                }
+
+                // Integer buffers (BatchNorm's num_batches_tracked) are counters, not averages: the latest value.
+                PostHocSnapshot latest = snapshots.MaxBy(s => s.Step)!;
+                ForEachModelTensor(latest, targets, (name, tensor) =>
+                {
+                    if (!tensor.is_floating_point())
+                    {
+                        targets[name].copy_(tensor);
+                    }
+                });
+
+                foreach ((string name, Tensor sum) in sums)
+                {
+                    targets[name].copy_(sum);
+                }
+            }
+        }
+        finally
+        {
+            foreach (Tensor sum in sums.Values)
+            {
+                sum.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Visits the snapshot's tensors that the model has, checking shapes; returns how many it visited.</summary>
+    private static int ForEachModelTensor(PostHocSnapshot snapshot, Dictionary<string, Tensor> targets, Action<string, Tensor> visit)
+    {
+        int seen = 0;
+        SafetensorsReader.ReadEach(snapshot.Path, (name, tensor) =>
+        {
+            if (!targets.TryGetValue(name, out Tensor? target) || !target.shape.SequenceEqual(tensor.shape))
+            {
+                throw new CheckpointException(snapshot.Path, "the snapshot's tensor has no counterpart of that shape in the model (a snapshot of another model).", name);
+            }
+
+            visit(name, tensor);
+            seen++;
+        });
+        return seen;
+    }
+
+    private static void RequireAll(PostHocSnapshot snapshot, int seen, int expected)
+    {
+        if (seen != expected)
+        {
+            throw new CheckpointException(snapshot.Path, $"the snapshot holds {seen} of the model's {expected} tensors (truncated, or a snapshot of another model).");
+        }
+    }
+}
