@@ -49,7 +49,7 @@ public sealed class ScheduleNameAnalyzerTests
         var test = new Test(WithFactory("Factory.Make(\"exq\")"));
         test.TestState.Sources.Add(Sources.WarmSchedule);
         test.ExpectedDiagnostics.Add(Test.Diagnostic("EMA0002").WithSpan(10, 49, 10, 54)
-            .WithArguments("exq", " (did you mean 'exp'?)", "constant, cosine, exp, power, tau, threshold, warm, warmup", "Ema.Runtime, TestProject"));
+            .WithArguments("exq", " (did you mean 'exp'?)", BuiltInSchedules.Listed(", ", "warm"), "Ema.Runtime, TestProject"));
         await test.RunAsync();
     }
 

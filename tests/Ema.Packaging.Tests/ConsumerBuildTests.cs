@@ -31,7 +31,7 @@ public sealed class ConsumerBuildTests(PackageFixture package)
 
         ProcessRunner.Result run = ProcessRunner.Dotnet(consumer, "run", "--no-build");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("constant,cosine,exp,power,tau,threshold,warmup", run.Output, StringComparison.Ordinal);
+        Assert.Contains(BuiltInSchedules.Listed(","), run.Output, StringComparison.Ordinal);
         Assert.Contains("10", run.Output, StringComparison.Ordinal);
     }
 
