@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Ema;
 
 /// <summary>
-/// Reads a safetensors file, checking the whole layout against the file's size before allocating anything:
+/// Reads a safetensors file's header, checking the whole layout against the file's size before allocating anything:
 /// header length within the file, known dtypes, offsets in bounds, sizes that match dtype x shape, and data
 /// regions that are contiguous from 0 and cover the data section exactly (what Python's safetensors demands).
 /// </summary>
@@ -16,20 +16,8 @@ internal static class SafetensorsReader
 
     private sealed record Entry(string Name, ScalarType Type, long[] Shape, long Begin, long End);
 
-    public static SafetensorsContent Read(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            return Read(path, stream);
-        }
-        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new CheckpointException(path, "the file does not exist.", innerException: e);
-        }
-    }
-
-    private static SafetensorsContent Read(string path, FileStream stream)
+    /// <summary>Reads and checks the header of the safetensors file open in <paramref name="stream"/>; no tensor data is read.</summary>
+    public static SafetensorsContent Read(string path, FileStream stream)
     {
         long fileLength = stream.Length;
         if (fileLength < 8)
@@ -38,6 +26,7 @@ internal static class SafetensorsReader
         }
 
         Span<byte> lengthBytes = stackalloc byte[8];
+        stream.Position = 0;
         stream.ReadExactly(lengthBytes);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength > (ulong)(fileLength - 8))
@@ -56,32 +45,9 @@ internal static class SafetensorsReader
         long dataLength = fileLength - dataStart;
         (List<Entry> entries, Dictionary<string, string> metadata) = ParseHeader(path, header, dataLength);
         CheckLayout(path, entries, dataLength);
-
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        try
-        {
-            foreach (Entry entry in entries)
-            {
-                Tensor tensor = empty(entry.Shape, entry.Type);
-                tensors.Add(entry.Name, tensor);
-                if (entry.End > entry.Begin)
-                {
-                    stream.Position = dataStart + entry.Begin;
-                    tensor.ReadBytesFromStream(stream);
-                }
-            }
-        }
-        catch (Exception e) when (e is not CheckpointException)
-        {
-            foreach (Tensor tensor in tensors.Values)
-            {
-                tensor.Dispose();
-            }
-
-            throw new CheckpointException(path, "reading the tensor data failed.", innerException: e);
-        }
-
-        return new SafetensorsContent(path, tensors, metadata);
+        var tensors = entries.ToDictionary(
+            e => e.Name, e => new StoredTensor(e.Name, e.Type, e.Shape, dataStart + e.Begin, e.End - e.Begin), StringComparer.Ordinal);
+        return new SafetensorsContent(path, stream, tensors, metadata);
     }
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
