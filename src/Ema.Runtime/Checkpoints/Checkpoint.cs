@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace Ema;
 
 /// <summary>
-/// Checkpoints in the safetensors format, laid out as SuperGradients lays out its own: the raw weights under
-/// <c>net.&lt;name&gt;</c>, the EMA weights under <c>ema_net.&lt;name&gt;</c>, the optimizer's state under
-/// <c>optimizer.state</c>, and the epoch, steps, EMA parameters and best metric in <c>__metadata__</c>.
-/// Files are replaced atomically; reading checks the whole file before changing the model.
+/// Checkpoints in the safetensors format or PyTorch's (<c>.pth</c>, as SuperGradients writes it), laid out as
+/// SuperGradients lays out its own: the raw weights under <c>net</c>, the EMA weights under <c>ema_net</c>, the
+/// optimizer's state, and the epoch, steps, EMA parameters and best metric. Files are replaced atomically; reading
+/// tells the format by content, checks the header against the model before any data is read, then streams.
 /// </summary>
 public static class Checkpoint
 {
@@ -16,6 +16,22 @@ public static class Checkpoint
 
     /// <summary>The file name of the checkpoint with the best watched validation metric.</summary>
     public const string BestFileName = "ckpt_best.safetensors";
+
+    /// <summary>The file name of the checkpoint written after every epoch in PyTorch's format (<see cref="CheckpointFormat.Pth"/>).</summary>
+    public const string LatestPthFileName = "ckpt_latest.pth";
+
+    /// <summary>The file name of the best checkpoint in PyTorch's format (<see cref="CheckpointFormat.Pth"/>).</summary>
+    public const string BestPthFileName = "ckpt_best.pth";
+
+    /// <summary>The file name of the latest checkpoint in <paramref name="format"/>.</summary>
+    /// <param name="format">The format.</param>
+    /// <returns><see cref="LatestFileName"/> or <see cref="LatestPthFileName"/>.</returns>
+    public static string LatestFileNameOf(CheckpointFormat format) => format == CheckpointFormat.Pth ? LatestPthFileName : LatestFileName;
+
+    /// <summary>The file name of the best checkpoint in <paramref name="format"/>.</summary>
+    /// <param name="format">The format.</param>
+    /// <returns><see cref="BestFileName"/> or <see cref="BestPthFileName"/>.</returns>
+    public static string BestFileNameOf(CheckpointFormat format) => format == CheckpointFormat.Pth ? BestPthFileName : BestFileName;
 
     /// <summary>The key prefix of the raw weights.</summary>
     public const string NetPrefix = "net.";

@@ -22,6 +22,9 @@ internal abstract class CheckpointContent(string path, FileStream stream) : IDis
     /// <summary>Ema's metadata strings (the safetensors <c>__metadata__</c> keys), whatever the format.</summary>
     public abstract IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>The checkpoint format version Ema recorded, or null (a file from another tool). Reads no more than it needs.</summary>
+    public virtual string? FormatVersion => Metadata.GetValueOrDefault(CheckpointMetadata.VersionKey);
+
     /// <summary>Whether the checkpoint has the section <paramref name="section"/> (<see cref="Net"/> or <see cref="EmaNet"/>).</summary>
     public abstract bool Has(string section);
 

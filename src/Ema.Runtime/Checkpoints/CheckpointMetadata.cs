@@ -91,7 +91,7 @@ internal static class CheckpointMetadata
     /// </summary>
     public static void CheckVersion(CheckpointContent content)
     {
-        if (content.Metadata.TryGetValue(VersionKey, out string? text) && !string.Equals(text, Version, StringComparison.Ordinal))
+        if (content.FormatVersion is { } text && !string.Equals(text, Version, StringComparison.Ordinal))
         {
             bool newer = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int version) && version > int.Parse(Version, CultureInfo.InvariantCulture);
             throw new CheckpointException(content.Path,

@@ -14,6 +14,7 @@ internal sealed class PthContent : CheckpointContent
     private readonly Dictionary<string, object?> _top = new(StringComparer.Ordinal);
     private readonly Func<PickleStorage, ZipDirectory.Entry> _locate;
     private readonly bool _checkpointLayout;
+    private readonly Lazy<Dictionary<string, string>> _emaMetadata;
     private readonly Lazy<Dictionary<string, string>> _metadata;
 
     public PthContent(string path, FileStream stream, PickleDict root, Func<PickleStorage, ZipDirectory.Entry> locate)
@@ -32,10 +33,14 @@ internal sealed class PthContent : CheckpointContent
         }
 
         _checkpointLayout = _top.ContainsKey(PthKeys.Net) || _top.ContainsKey(PthKeys.EmaNet);
+        _emaMetadata = new Lazy<Dictionary<string, string>>(ReadEmaMetadata);
         _metadata = new Lazy<Dictionary<string, string>>(ReadMetadata);
     }
 
     public override IReadOnlyDictionary<string, string> Metadata => _metadata.Value;
+
+    /// <summary>From <c>ema_metadata</c> alone: loading for inference reads neither <c>epoch</c> nor <c>acc</c>.</summary>
+    public override string? FormatVersion => _emaMetadata.Value.GetValueOrDefault(CheckpointMetadata.VersionKey);
 
     public override bool Has(string section) => _checkpointLayout ? _top.ContainsKey(section) : section == Net;
 
@@ -131,15 +136,10 @@ internal sealed class PthContent : CheckpointContent
         return new StoredTensor(name, storage.Type, tensor.Size, entry.Offset + (tensor.Offset * storage.ElementSize), count * storage.ElementSize);
     }
 
-    private Dictionary<string, string> ReadMetadata()
+    private Dictionary<string, string> ReadEmaMetadata()
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!_checkpointLayout)
-        {
-            return metadata;
-        }
-
-        if (_top.ContainsKey(PthKeys.Metadata))
+        if (_checkpointLayout && _top.ContainsKey(PthKeys.Metadata))
         {
             if (Value(PthKeys.Metadata) is not PickleDict dict)
             {
@@ -155,6 +155,17 @@ internal sealed class PthContent : CheckpointContent
 
                 metadata[name] = text;
             }
+        }
+
+        return metadata;
+    }
+
+    private Dictionary<string, string> ReadMetadata()
+    {
+        var metadata = new Dictionary<string, string>(_emaMetadata.Value, StringComparer.Ordinal);
+        if (!_checkpointLayout)
+        {
+            return metadata;
         }
 
         // SuperGradients' own keys, for its checkpoints (Ema's ema_metadata already has both).
