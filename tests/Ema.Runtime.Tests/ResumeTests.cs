@@ -19,12 +19,20 @@ public sealed class ResumeTests
         }
     }
 
-    public static TheoryData<string, int> Optimizers => new() { { "sgd-momentum", 1 }, { "adam", 1 }, { "adam", 2 } };
+    public static TheoryData<string, int, CheckpointFormat> Optimizers => new()
+    {
+        { "sgd-momentum", 1, CheckpointFormat.Safetensors },
+        { "adam", 1, CheckpointFormat.Safetensors },
+        { "adam", 2, CheckpointFormat.Safetensors },
+        { "sgd-momentum", 1, CheckpointFormat.Pth },
+        { "adam", 2, CheckpointFormat.Pth },
+    };
 
     [Theory]
     [MemberData(nameof(Optimizers))]
-    public void Two_epochs_and_a_resumed_third_equal_three_uninterrupted_epochs_bit_for_bit(string optimizer, int accumulate)
+    public void Two_epochs_and_a_resumed_third_equal_three_uninterrupted_epochs_bit_for_bit(string optimizer, int accumulate, CheckpointFormat format)
     {
+        string latestName = Checkpoint.LatestFileNameOf(format);
         var trainingParams = new TrainingParams
         {
             MaxEpochs = 3,
@@ -41,23 +49,23 @@ public sealed class ResumeTests
         Dictionary<string, float[]> fullFinal;
         IReadOnlyList<EpochResult> fullResults;
         using (var model = NewModel(seed: 3))
-        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = full.Path }))
+        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = full.Path, CheckpointFormat = format }))
         {
             fullResults = trainer.Train(data, validation);
             fullFinal = Snapshot(model);
         }
 
         using (var model = NewModel(seed: 3))
-        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, Listeners = [new Interrupt()] }))
+        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, CheckpointFormat = format, Listeners = [new Interrupt()] }))
         {
             Assert.Throws<OperationCanceledException>(() => trainer.Train(data, validation));
         }
 
-        Assert.Equal(2, Checkpoint.ReadInfo(split.File(Checkpoint.LatestFileName)).Epoch);
+        Assert.Equal(2, Checkpoint.ReadInfo(split.File(latestName)).Epoch);
         Dictionary<string, float[]> resumedFinal;
         IReadOnlyList<EpochResult> resumedResults;
         using (var model = NewModel(seed: 99)) // other initial weights: everything must come from the checkpoint
-        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, Resume = true }))
+        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, CheckpointFormat = format, Resume = true }))
         {
             resumedResults = trainer.Train(data, validation);
             resumedFinal = Snapshot(model);
@@ -65,7 +73,7 @@ public sealed class ResumeTests
 
         Assert.Equal(fullResults[2], Assert.Single(resumedResults));
         AssertSame(fullFinal, resumedFinal);
-        string fullLatest = full.File(Checkpoint.LatestFileName), splitLatest = split.File(Checkpoint.LatestFileName);
+        string fullLatest = full.File(latestName), splitLatest = split.File(latestName);
         AssertSame(ReadPrefix(fullLatest, Checkpoint.NetPrefix), ReadPrefix(splitLatest, Checkpoint.NetPrefix));
         AssertSame(ReadPrefix(fullLatest, Checkpoint.EmaNetPrefix), ReadPrefix(splitLatest, Checkpoint.EmaNetPrefix));
         Assert.Equal(Checkpoint.ReadInfo(fullLatest).EmaStep, Checkpoint.ReadInfo(splitLatest).EmaStep);
