@@ -51,18 +51,27 @@ internal sealed class PickleReader
 
     private static readonly object s_mark = new();
 
+    /// <summary>A state dict's pickle keeps a handful of values on the stack; deep nesting is refused before it costs memory.</summary>
+    private const int MaxStack = 10_000;
+
     private readonly string _path;
     private readonly byte[] _data;
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = [];
     private int _position;
+    private int _containers;
 
     private PickleReader(string path, byte[] data)
     {
         _path = path;
         _data = data;
+        // torch.save spends about 15 pickle bytes per container it makes (tuples of sizes, dicts, ...); a pickle that
+        // asks for far more per byte is hostile, and refused before it makes the reader's memory grow out of proportion.
+        _maxContainers = 1_000 + (data.Length / 4);
     }
+
+    private readonly int _maxContainers;
 
     /// <summary>Interprets a whole pickle and returns its value.</summary>
     public static object? Read(string path, byte[] data) => new PickleReader(path, data).Run();
@@ -100,24 +109,28 @@ internal sealed class PickleReader
                     return _stack[0];
                 case (byte)'(': // MARK
                     _marks.Push(_stack.Count);
-                    _stack.Add(s_mark);
+                    Push(s_mark);
                     break;
                 case (byte)'}': // EMPTY_DICT
+                    Count();
                     Push(new PickleDict());
                     break;
                 case (byte)']': // EMPTY_LIST
+                    Count();
                     Push(new List<object?>());
                     break;
                 case (byte)')': // EMPTY_TUPLE
                     Push(new PickleTuple([]));
                     break;
                 case (byte)'t': // TUPLE
+                    Count();
                     Push(new PickleTuple(PopToMark().ToArray()));
                     break;
                 case 0x85: // TUPLE1
                 case 0x86: // TUPLE2
                 case 0x87: // TUPLE3
                     int n = op - 0x84;
+                    Count();
                     Push(new PickleTuple(PopN(n)));
                     break;
                 case (byte)'q': // BINPUT
@@ -294,8 +307,10 @@ internal sealed class PickleReader
                     throw Error("collections.OrderedDict is called with arguments; torch.save calls it with none");
                 }
 
+                Count();
                 return new PickleDict();
             case "torch._utils._rebuild_tensor_v2":
+                Count();
                 return RebuildTensor(tuple.Items);
             case "torch._utils._rebuild_parameter":
                 return tuple.Items.Length >= 1 && tuple.Items[0] is PickleTensor parameter
@@ -355,7 +370,23 @@ internal sealed class PickleReader
         return value >= long.MinValue && value <= long.MaxValue ? (long)value : throw new OverflowException($"the integer {value} does not fit in 64 bits");
     }
 
-    private void Push(object? value) => _stack.Add(value);
+    private void Push(object? value)
+    {
+        if (_stack.Count >= MaxStack)
+        {
+            throw Error($"the pickle nests deeper than {MaxStack} values at byte {_position} (a state dict needs a handful)");
+        }
+
+        _stack.Add(value);
+    }
+
+    private void Count()
+    {
+        if (++_containers > _maxContainers)
+        {
+            throw Error($"the pickle makes more than {_maxContainers} containers in {_data.Length} bytes (torch.save needs far fewer)");
+        }
+    }
 
     private object? Pop()
     {
