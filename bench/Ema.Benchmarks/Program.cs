@@ -6,7 +6,7 @@ using Ema.Benchmarks.Reporting;
 using Ema.Benchmarks.Smoke;
 using TorchSharp;
 
-// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost] [--no-peer] [--cases a,b,c]
+// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost | --checkpoints [--checkpoint-1gb]] [--no-peer] [--cases a,b,c]
 const int Threads = 2;
 torch.set_num_threads(Threads);
 
@@ -20,6 +20,11 @@ if (args.Contains("--smoke"))
 
     Console.WriteLine(failures.Count == 0 ? "smoke: all checks passed" : $"smoke: {failures.Count} check(s) failed");
     return failures.Count == 0 ? 0 : 1;
+}
+
+if (args.Contains("--checkpoints") || args.Contains("--checkpoint-1gb"))
+{
+    return Ema.Benchmarks.Checkpoints.CheckpointBench.Run(include1Gb: args.Contains("--checkpoint-1gb"));
 }
 
 if (args.Contains("--compile-cost"))

@@ -1,12 +1,12 @@
-using System.Buffers;
 using static TorchSharp.torch;
 
 namespace Ema;
 
 /// <summary>
-/// Moves tensor bytes between a file and tensors without a whole copy of either: reads and writes go through one
-/// pooled buffer of <see cref="ChunkBytes"/> bytes, so a load needs the model plus a few MiB (no tensor is ever
-/// materialized on the side) and a save of a GPU model stages one chunk at a time.
+/// Moves tensor bytes between a file and tensors without a whole copy of either: a load reads straight into the
+/// target's memory (or, to convert dtype or device, through one staging tensor of <see cref="ChunkBytes"/>), so it
+/// needs the model plus a few MiB; a save hands out the tensor's own memory chunk by chunk (a GPU tensor is copied
+/// to the CPU one chunk at a time).
 /// </summary>
 internal static class TensorStreaming
 {
@@ -39,38 +39,34 @@ internal static class TensorStreaming
         }
 
         int elementSize = (int)(source.Length / count);
-        long chunkElements = Math.Max(1, ChunkBytes / elementSize);
-        bool direct = target.dtype == source.Type && target.device_type == TorchSharp.DeviceType.CPU;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkBytes, Math.Max(elementSize, source.Length)));
-        try
+        stream.Position = source.Offset;
+        using Tensor flat = target.view(-1);
+        if (target.dtype == source.Type && target.device_type == TorchSharp.DeviceType.CPU)
         {
-            stream.Position = source.Offset;
-            using Tensor flat = target.view(-1);
-            using Tensor? staging = direct ? null : empty(Math.Min(chunkElements, count), source.Type);
-            using (no_grad())
+            // Straight from the file into the tensor's memory (its bytes span is live): one copy, like a plain read.
+            long directElements = (1L << 30) / elementSize;
+            for (long start = 0; start < count; start += directElements)
             {
-                for (long start = 0; start < count; start += chunkElements)
-                {
-                    long n = Math.Min(chunkElements, count - start);
-                    Span<byte> bytes = buffer.AsSpan(0, (int)(n * elementSize));
-                    stream.ReadExactly(bytes);
-                    using Tensor slice = flat.narrow(0, start, n);
-                    if (direct)
-                    {
-                        slice.bytes = bytes;
-                    }
-                    else
-                    {
-                        using Tensor stage = staging!.narrow(0, 0, n);
-                        stage.bytes = bytes;
-                        slice.copy_(stage);
-                    }
-                }
+                using Tensor slice = flat.narrow(0, start, Math.Min(directElements, count - start));
+                stream.ReadExactly(slice.bytes);
             }
+
+            return;
         }
-        finally
+
+        // Another dtype or device: through one staging tensor of the file's dtype, a chunk at a time.
+        long chunkElements = Math.Max(1, ChunkBytes / elementSize);
+        using Tensor staging = empty(Math.Min(chunkElements, count), source.Type);
+        using (no_grad())
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            for (long start = 0; start < count; start += chunkElements)
+            {
+                long n = Math.Min(chunkElements, count - start);
+                using Tensor stage = staging.narrow(0, 0, n);
+                stream.ReadExactly(stage.bytes);
+                using Tensor slice = flat.narrow(0, start, n);
+                slice.copy_(stage);
+            }
         }
     }
 
