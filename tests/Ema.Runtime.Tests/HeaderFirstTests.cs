@@ -13,17 +13,7 @@ public sealed class HeaderFirstTests
     public void A_4_GB_tensor_that_is_not_the_models_is_refused_without_reading_it()
     {
         using var dir = new TempDir();
-        string path = dir.File("huge.safetensors");
-        const long size = 4L << 30;
-        byte[] header = Encoding.UTF8.GetBytes($$$"""{"net.evil":{"dtype":"F32","shape":[{{{size / 4}}}],"data_offsets":[0,{{{size}}}]}}    """);
-        using (var stream = new FileStream(path, FileMode.CreateNew))
-        {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-            stream.Write(length);
-            stream.Write(header);
-            stream.SetLength(8 + header.Length + size); // sparse: no data is written, none may be read
-        }
+        string path = SparseFourGigabytes(dir.File("huge.safetensors"), "net.evil");
 
         using var model = new LinearBatchNorm();
         Dictionary<string, float[]> before = Snapshot(model);
@@ -32,21 +22,26 @@ public sealed class HeaderFirstTests
         AssertSame(before, Snapshot(model));
 
         // The same refusal when the one tensor has a model name but not its shape.
-        byte[] misfit = Encoding.UTF8.GetBytes($$$"""{"net.linear.weight":{"dtype":"F32","shape":[{{{size / 4}}}],"data_offsets":[0,{{{size}}}]}}""");
-        string other = dir.File("misfit.safetensors");
-        using (var stream = new FileStream(other, FileMode.CreateNew))
-        {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)misfit.Length);
-            stream.Write(length);
-            stream.Write(misfit);
-            stream.SetLength(8 + misfit.Length + size);
-        }
+        string other = SparseFourGigabytes(dir.File("misfit.safetensors"), "net.linear.weight");
 
         e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadForInference(model, other));
         Assert.Equal("net.linear.weight", e.TensorName);
         Assert.Contains("shape", e.Message, StringComparison.Ordinal);
         AssertSame(before, Snapshot(model));
+    }
+
+    /// <summary>A safetensors file whose one F32 tensor claims 4 GB; sparse: no data is written, none may be read.</summary>
+    private static string SparseFourGigabytes(string path, string name)
+    {
+        const long size = 4L << 30;
+        byte[] header = Encoding.UTF8.GetBytes($$$"""{"{{{name}}}":{"dtype":"F32","shape":[{{{size / 4}}}],"data_offsets":[0,{{{size}}}]}}""");
+        using var stream = new FileStream(path, FileMode.CreateNew);
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+        stream.Write(length);
+        stream.Write(header);
+        stream.SetLength(8 + header.Length + size);
+        return path;
     }
 
     [Fact]

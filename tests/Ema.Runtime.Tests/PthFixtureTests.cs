@@ -18,8 +18,11 @@ public sealed class PthFixtureTests
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "expected.json")))!;
 
     /// <summary>The model's state as float64 values, per state-dict name.</summary>
-    internal static Dictionary<string, double[]> Values(nn.Module model) =>
-        model.state_dict().ToDictionary(p => p.Key, p => { using Tensor d = p.Value.to(ScalarType.Float64).flatten(); return d.data<double>().ToArray(); });
+    internal static Dictionary<string, double[]> Values(nn.Module model) => Values(model.state_dict());
+
+    /// <summary>Tensors as float64 values, per name.</summary>
+    internal static Dictionary<string, double[]> Values(IEnumerable<KeyValuePair<string, Tensor>> tensors) =>
+        tensors.ToDictionary(p => p.Key, p => { using Tensor d = p.Value.to(ScalarType.Float64).flatten(); return d.data<double>().ToArray(); });
 
     internal static void AssertValues(JsonObject expected, Dictionary<string, double[]> actual)
     {

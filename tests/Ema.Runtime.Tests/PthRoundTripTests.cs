@@ -57,7 +57,7 @@ public sealed class PthRoundTripTests
             Checkpoint.Save(path, model, ema, optimizer, epoch: 3, globalStep: 30, bestMetric: 0.75);
             var result = (JsonObject)JsonNode.Parse(PyTorch.Run("sg_load.py", path))!;
 
-            Dictionary<string, double[]> expected = ema.EmaWeights.ToDictionary(p => p.Key, p => { using Tensor d = p.Value.to(ScalarType.Float64).flatten(); return d.data<double>().ToArray(); });
+            Dictionary<string, double[]> expected = PthFixtureTests.Values(ema.EmaWeights);
             PthFixtureTests.AssertValues((JsonObject)JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(expected))!, Values((JsonObject)result["values"]!));
             Assert.Equal(3, result["epoch"]!.GetValue<int>());
             Assert.Equal(0.75, result["acc"]!.GetValue<double>());
@@ -91,7 +91,7 @@ public sealed class PthRoundTripTests
             Checkpoint.Save(path, model, ema);
             using var loaded = new LinearBatchNorm();
             Assert.Equal("ema_net", Checkpoint.LoadForInference(loaded, path));
-            Dictionary<string, double[]> emaValues = ema.EmaWeights.ToDictionary(p => p.Key, p => { using Tensor d = p.Value.to(ScalarType.Float64).flatten(); return d.data<double>().ToArray(); });
+            Dictionary<string, double[]> emaValues = PthFixtureTests.Values(ema.EmaWeights);
             Assert.Equal(emaValues.OrderBy(p => p.Key).SelectMany(p => p.Value), PthFixtureTests.Values(loaded).OrderBy(p => p.Key).SelectMany(p => p.Value));
             Assert.Equal(new byte[] { (byte)'P', (byte)'K', 3, 4 }, File.ReadAllBytes(path)[..4]);
         }
