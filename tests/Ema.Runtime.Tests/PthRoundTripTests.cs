@@ -61,6 +61,7 @@ public sealed class PthRoundTripTests
             PthFixtureTests.AssertValues((JsonObject)JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(expected))!, Values((JsonObject)result["values"]!));
             Assert.Equal(3, result["epoch"]!.GetValue<int>());
             Assert.Equal(0.75, result["acc"]!.GetValue<double>());
+            Assert.Null(result["bad_crc_entry"]); // Python's zipfile verified every entry's CRC-32
             // Weights-only safe: the pickle names nothing beyond what torch.load(weights_only=True) allows.
             Assert.All(result["globals"]!.AsArray().Select(g => g!.GetValue<string>()), g => Assert.Contains(g, PickleReader.AllowedGlobals));
         }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 
 namespace Ema;
@@ -15,7 +14,7 @@ internal sealed class ZipWriter(Stream stream)
     private const int Alignment = 64;
     private const ushort PaddingId = 0x4246; // "FB", as PyTorch names its padding field
     private readonly List<(string Name, long Offset, long Length, uint Crc)> _entries = [];
-    private readonly Crc32 _crc = new();
+    private readonly ZipCrc32 _crc = new();
     private (string Name, long Offset, long Length)? _open;
     private long _written;
 
@@ -81,7 +80,7 @@ internal sealed class ZipWriter(Stream stream)
             throw new InvalidOperationException($"The zip entry '{name}' was announced with {length} bytes but {_written} were written.");
         }
 
-        uint crc = _crc.GetCurrentHashAsUInt32();
+        uint crc = _crc.Value;
         long end = stream.Position;
         Span<byte> crcBytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(crcBytes, crc);
