@@ -42,7 +42,10 @@ public static class Checkpoint
     /// <summary>The key of the optimizer's state (a U8 tensor in TorchSharp's optimizer serialization).</summary>
     public const string OptimizerKey = "optimizer.state";
 
-    /// <summary>Writes a checkpoint, replacing <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Writes a checkpoint, replacing <paramref name="path"/> atomically: PyTorch's format (SuperGradients' keys,
+    /// weights-only safe) when the path ends in <c>.pth</c> or <c>.pt</c>, safetensors otherwise.
+    /// </summary>
     /// <param name="path">The file to write.</param>
     /// <param name="model">The model; its state dict goes under <c>net.</c>. It must hold its raw weights.</param>
     /// <param name="ema">The EMA, whose weights go under <c>ema_net.</c>, or null.</param>
@@ -149,7 +152,7 @@ public static class Checkpoint
     /// checkpoint has them, otherwise the raw ones.
     /// </summary>
     /// <param name="model">The model to fill; unchanged if anything is wrong with the file.</param>
-    /// <param name="path">The checkpoint file.</param>
+    /// <param name="path">The checkpoint file: safetensors or PyTorch's zip format (a SuperGradients <c>.pth</c>), told apart by content.</param>
     /// <returns>The source used: <c>"ema_net"</c> or <c>"net"</c>.</returns>
     /// <exception cref="CheckpointException">The file is unreadable or malformed, or does not fit the model.</exception>
     public static string LoadForInference(nn.Module model, string path)
@@ -245,7 +248,7 @@ public static class Checkpoint
         return info;
     }
 
-    /// <summary>Reads a checkpoint's metadata (the whole file is checked, the model is not needed).</summary>
+    /// <summary>Reads a checkpoint's metadata from its header (either format; no tensor data is read, the model is not needed).</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <returns>The epoch, steps and best metric recorded.</returns>
     /// <exception cref="CheckpointException">The file is unreadable or malformed.</exception>
