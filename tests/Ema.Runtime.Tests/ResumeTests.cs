@@ -35,6 +35,7 @@ public sealed class ResumeTests
         string latestName = Checkpoint.LatestFileNameOf(format);
         var trainingParams = new TrainingParams
         {
+            CheckpointFormat = format,
             MaxEpochs = 3,
             BatchAccumulate = accumulate,
             InitialLr = 0.05,
@@ -49,14 +50,14 @@ public sealed class ResumeTests
         Dictionary<string, float[]> fullFinal;
         IReadOnlyList<EpochResult> fullResults;
         using (var model = NewModel(seed: 3))
-        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = full.Path, CheckpointFormat = format }))
+        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = full.Path }))
         {
             fullResults = trainer.Train(data, validation);
             fullFinal = Snapshot(model);
         }
 
         using (var model = NewModel(seed: 3))
-        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, CheckpointFormat = format, Listeners = [new Interrupt()] }))
+        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, Listeners = [new Interrupt()] }))
         {
             Assert.Throws<OperationCanceledException>(() => trainer.Train(data, validation));
         }
@@ -65,7 +66,7 @@ public sealed class ResumeTests
         Dictionary<string, float[]> resumedFinal;
         IReadOnlyList<EpochResult> resumedResults;
         using (var model = NewModel(seed: 99)) // other initial weights: everything must come from the checkpoint
-        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, CheckpointFormat = format, Resume = true }))
+        using (var trainer = new Trainer(model, Mse, trainingParams, MakeOptimizer(optimizer, model), new TrainerOptions { CheckpointDirectory = split.Path, Resume = true }))
         {
             resumedResults = trainer.Train(data, validation);
             resumedFinal = Snapshot(model);

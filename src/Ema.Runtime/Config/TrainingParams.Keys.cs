@@ -15,6 +15,7 @@ public sealed partial record TrainingParams
         new("initial_lr", (c, p, _) => p with { InitialLr = c.GetDouble("initial_lr", p.InitialLr) }, (w, p) => w.WriteNumber("initial_lr", p.InitialLr)),
         new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
         new("ema_params", ReadEmaParams, WriteEmaParams),
+        new("checkpoint_format", (c, p, _) => p with { CheckpointFormat = c.GetEnum("checkpoint_format", p.CheckpointFormat) }, (w, p) => w.WriteString("checkpoint_format", p.CheckpointFormat.ToString().ToLowerInvariant())),
     ];
 
     /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>

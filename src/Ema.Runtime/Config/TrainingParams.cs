@@ -41,6 +41,12 @@ public sealed partial record TrainingParams
     /// <summary><c>ema</c>: whether to keep an EMA of the model's weights. Default false.</summary>
     public bool Ema { get; init; }
 
+    /// <summary>
+    /// <c>checkpoint_format</c>: <c>"safetensors"</c> (the default: <c>ckpt_latest.safetensors</c>, <c>ckpt_best.safetensors</c>)
+    /// or <c>"pth"</c>, PyTorch's format as SuperGradients writes it (<c>ckpt_latest.pth</c>, <c>ckpt_best.pth</c>).
+    /// </summary>
+    public CheckpointFormat CheckpointFormat { get; init; }
+
     /// <summary><c>ema_params</c>: the EMA's decay and schedule. Default: <c>exp</c>, decay 0.9999, beta 15.</summary>
     /// <exception cref="ArgumentNullException">The value is null.</exception>
     public EmaParams EmaParams

@@ -100,7 +100,7 @@ public sealed class Trainer : IDisposable
 
         if (Options.CheckpointDirectory is { } directory)
         {
-            listeners.Add(new CheckpointCallback(directory, Options.CheckpointFormat) { BeforeRename = BeforeCheckpointRename });
+            listeners.Add(new CheckpointCallback(directory, Params.CheckpointFormat) { BeforeRename = BeforeCheckpointRename });
         }
 
         listeners.AddRange(Options.Listeners);
@@ -112,7 +112,7 @@ public sealed class Trainer : IDisposable
             double? best = null;
             if (Options.Resume)
             {
-                string latest = Path.Combine(Options.CheckpointDirectory!, Checkpoint.LatestFileNameOf(Options.CheckpointFormat));
+                string latest = Path.Combine(Options.CheckpointDirectory!, Checkpoint.LatestFileNameOf(Params.CheckpointFormat));
                 CheckResumable(latest, Checkpoint.ReadInfo(latest), batchesPerEpoch);
                 CheckpointInfo info = Checkpoint.Resume(latest, Model, context.Ema, Optimizer);
                 firstEpoch = info.Epoch + 1;

@@ -5,14 +5,8 @@ namespace Ema;
 /// <summary>The trainer's code-only options (what is not in <see cref="TrainingParams"/>).</summary>
 public sealed record TrainerOptions
 {
-    /// <summary>Where to write <c>ckpt_latest.safetensors</c> and <c>ckpt_best.safetensors</c>, or null for no checkpoints.</summary>
+    /// <summary>Where to write <c>ckpt_latest</c> and <c>ckpt_best</c> (in <see cref="TrainingParams.CheckpointFormat"/>), or null for no checkpoints.</summary>
     public string? CheckpointDirectory { get; init; }
-
-    /// <summary>
-    /// The checkpoints' file format: safetensors (the default) or <see cref="CheckpointFormat.Pth"/>, PyTorch's format
-    /// as SuperGradients writes it (<c>ckpt_latest.pth</c>, <c>ckpt_best.pth</c>), which SuperGradients' <c>models.get</c> loads.
-    /// </summary>
-    public CheckpointFormat CheckpointFormat { get; init; }
 
     /// <summary>Resume from <c>ckpt_latest.safetensors</c> in <see cref="CheckpointDirectory"/> (model, EMA, optimizer, epoch).</summary>
     public bool Resume { get; init; }
