@@ -6,7 +6,7 @@ using Ema.Benchmarks.Reporting;
 using Ema.Benchmarks.Smoke;
 using TorchSharp;
 
-// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost | --memory | --forms [--quick]] [--no-peer] [--cases a,b,c]
+// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost | --memory | --forms [--quick] | --checkpoints [--checkpoint-1gb]] [--no-peer] [--cases a,b,c]
 const int Threads = 2;
 torch.set_num_threads(Threads);
 
@@ -32,6 +32,11 @@ if (args.Contains("--forms"))
     // Several EMAs of one model and the update cadence (docs/benchmarks.md, "Several EMAs and cadence").
     RunSettings settings = args.Contains("--quick") ? RunSettings.Smoke : RunSettings.Full with { Rounds = 11 };
     return FormsRunner.Run(settings, ShapeSets.ResNet50(), "ResNet-50, float32");
+}
+
+if (args.Contains("--checkpoints") || args.Contains("--checkpoint-1gb"))
+{
+    return Ema.Benchmarks.Checkpoints.CheckpointBench.Run(include1Gb: args.Contains("--checkpoint-1gb"));
 }
 
 if (args.Contains("--compile-cost"))

@@ -36,7 +36,7 @@ public sealed class EmaTeacherTests
         AssertSame(lastEma!, Snapshot(teacher)); // unbound at the end with its own copy of the final EMA
         AssertSame(lastEma!, Snapshot(student)); // the student ends with its EMA, as always
         Assert.All(teacher.parameters(), p => Assert.False(p.requires_grad));
-        using (SafetensorsContent content = SafetensorsReader.Read(dir.File(Checkpoint.LatestFileName)))
+        using (var content = (SafetensorsContent)CheckpointContent.Open(dir.File(Checkpoint.LatestFileName)))
         {
             Assert.DoesNotContain(content.Tensors.Keys, k => k.Contains("teacher", StringComparison.Ordinal));
             Assert.Contains(Checkpoint.EmaNetPrefix + "linear.weight", content.Tensors.Keys);

@@ -28,8 +28,9 @@ public sealed class KnowledgeDistillationTests
         Assert.True(AnyDifferent(studentBefore, Snapshot(student)));
         AssertSame(ema!, Snapshot(student)); // the student ends with its EMA
         string latest = dir.File(Checkpoint.LatestFileName);
-        using (SafetensorsContent content = SafetensorsReader.Read(latest))
+        using (CheckpointContent opened = CheckpointContent.Open(latest))
         {
+            var content = (SafetensorsContent)opened;
             var expected = student.state_dict().Keys.Select(k => Checkpoint.NetPrefix + k)
                 .Concat(student.state_dict().Keys.Select(k => Checkpoint.EmaNetPrefix + k))
                 .Append(Checkpoint.OptimizerKey);

@@ -46,12 +46,12 @@ public sealed class PostHocEmaTests
             Assert.Equal(4, files.Length); // steps 3 and 6, two profiles
 
             string path = Path.Combine(dir.Path, PostHocSnapshot.FileName(0.10, 6));
-            using SafetensorsContent content = SafetensorsReader.Read(path);
+            using var content = (SafetensorsContent)CheckpointContent.Open(path);
             Assert.Equal("0.1", content.Metadata["sigma_rel"]);
             Assert.Equal("6", content.Metadata["step"]);
             Assert.Equal(model.state_dict().Keys.Order(), content.Tensors.Keys.Order());
-            Assert.Equal(ScalarType.Int64, content.Tensors["bn.num_batches_tracked"].dtype);
-            Assert.Equal(ScalarType.Float32, content.Tensors["linear.weight"].dtype);
+            Assert.Equal(ScalarType.Int64, content.Tensors["bn.num_batches_tracked"].Type);
+            Assert.Equal(ScalarType.Float32, content.Tensors["linear.weight"].Type);
         }
 
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
@@ -68,8 +68,8 @@ public sealed class PostHocEmaTests
         {
             PostHocEma.Synthesize(dir.Path, sigmaRel, model, atStep: step);
 
-            using SafetensorsContent snapshot = SafetensorsReader.Read(Path.Combine(dir.Path, PostHocSnapshot.FileName(sigmaRel, step)));
-            using Tensor expected = snapshot.Tensors["weight"];
+            using SafetensorsContent snapshot = (SafetensorsContent)CheckpointContent.Open(Path.Combine(dir.Path, PostHocSnapshot.FileName(sigmaRel, step)));
+            using Tensor expected = TrainingSupport.Read(snapshot, snapshot.Tensors["weight"]);
             double error = MaxAbs(model.state_dict()["weight"], expected);
             Assert.True(error <= 1e-9, $"sigma_rel {sigmaRel} at {step}: {error}");
         }
@@ -87,8 +87,8 @@ public sealed class PostHocEmaTests
             tracked = postHoc.Emas[1].EmaWeights["weight"].clone();
         }
 
-        using SafetensorsContent snapshot = SafetensorsReader.Read(Path.Combine(dir.Path, PostHocSnapshot.FileName(0.10, 40)));
-        Assert.Equal(ScalarType.BFloat16, snapshot.Tensors["weight"].dtype);
+        using SafetensorsContent snapshot = (SafetensorsContent)CheckpointContent.Open(Path.Combine(dir.Path, PostHocSnapshot.FileName(0.10, 40)));
+        Assert.Equal(ScalarType.BFloat16, snapshot.Tensors["weight"].Type);
         PostHocEma.Synthesize(dir.Path, 0.10, model);
 
         // bf16 keeps 8 significant bits: each weight is within 2^-8 of its size (round to nearest: 2^-9, plus the solve's sum).

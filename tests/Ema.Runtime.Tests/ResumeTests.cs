@@ -19,14 +19,23 @@ public sealed class ResumeTests
         }
     }
 
-    public static TheoryData<string, int> Optimizers => new() { { "sgd-momentum", 1 }, { "adam", 1 }, { "adam", 2 } };
+    public static TheoryData<string, int, CheckpointFormat> Optimizers => new()
+    {
+        { "sgd-momentum", 1, CheckpointFormat.Safetensors },
+        { "adam", 1, CheckpointFormat.Safetensors },
+        { "adam", 2, CheckpointFormat.Safetensors },
+        { "sgd-momentum", 1, CheckpointFormat.Pth },
+        { "adam", 2, CheckpointFormat.Pth },
+    };
 
     [Theory]
     [MemberData(nameof(Optimizers))]
-    public void Two_epochs_and_a_resumed_third_equal_three_uninterrupted_epochs_bit_for_bit(string optimizer, int accumulate)
+    public void Two_epochs_and_a_resumed_third_equal_three_uninterrupted_epochs_bit_for_bit(string optimizer, int accumulate, CheckpointFormat format)
     {
+        string latestName = Checkpoint.LatestFileNameOf(format);
         var trainingParams = new TrainingParams
         {
+            CheckpointFormat = format,
             MaxEpochs = 3,
             BatchAccumulate = accumulate,
             InitialLr = 0.05,
@@ -53,7 +62,7 @@ public sealed class ResumeTests
             Assert.Throws<OperationCanceledException>(() => trainer.Train(data, validation));
         }
 
-        Assert.Equal(2, Checkpoint.ReadInfo(split.File(Checkpoint.LatestFileName)).Epoch);
+        Assert.Equal(2, Checkpoint.ReadInfo(split.File(latestName)).Epoch);
         Dictionary<string, float[]> resumedFinal;
         IReadOnlyList<EpochResult> resumedResults;
         using (var model = NewModel(seed: 99)) // other initial weights: everything must come from the checkpoint
@@ -65,7 +74,7 @@ public sealed class ResumeTests
 
         Assert.Equal(fullResults[2], Assert.Single(resumedResults));
         AssertSame(fullFinal, resumedFinal);
-        string fullLatest = full.File(Checkpoint.LatestFileName), splitLatest = split.File(Checkpoint.LatestFileName);
+        string fullLatest = full.File(latestName), splitLatest = split.File(latestName);
         AssertSame(ReadPrefix(fullLatest, Checkpoint.NetPrefix), ReadPrefix(splitLatest, Checkpoint.NetPrefix));
         AssertSame(ReadPrefix(fullLatest, Checkpoint.EmaNetPrefix), ReadPrefix(splitLatest, Checkpoint.EmaNetPrefix));
         Assert.Equal(Checkpoint.ReadInfo(fullLatest).EmaStep, Checkpoint.ReadInfo(splitLatest).EmaStep);

@@ -52,8 +52,47 @@ internal static class TrainingSupport
     /// <summary>The tensors under <paramref name="prefix"/> in a checkpoint, as float32 values.</summary>
     public static Dictionary<string, float[]> ReadPrefix(string path, string prefix)
     {
-        using SafetensorsContent content = SafetensorsReader.Read(path);
-        return Snapshot(content.WithPrefix(prefix));
+        Dictionary<string, Tensor> tensors = ReadTensors(path);
+        try
+        {
+            return Snapshot(tensors.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value));
+        }
+        finally
+        {
+            foreach (Tensor t in tensors.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Every tensor of a checkpoint in either format, by full name (<c>net.x</c>, <c>ema_net.x</c>, <c>optimizer.state</c>); the caller disposes them.</summary>
+    public static Dictionary<string, Tensor> ReadTensors(string path)
+    {
+        using CheckpointContent content = CheckpointContent.Open(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (string section in new[] { CheckpointContent.Net, CheckpointContent.EmaNet })
+        {
+            foreach ((string name, StoredTensor stored) in content.Section(section))
+            {
+                result[section + "." + name] = Read(content, stored);
+            }
+        }
+
+        if (content.OptimizerState is { } optimizer)
+        {
+            result[Checkpoint.OptimizerKey] = Read(content, optimizer);
+        }
+
+        return result;
+    }
+
+    /// <summary>One stored tensor of an open checkpoint, read into a new tensor the caller disposes.</summary>
+    public static Tensor Read(CheckpointContent content, StoredTensor stored)
+    {
+        Tensor tensor = empty(stored.Shape, stored.Type);
+        TensorStreaming.ReadInto(content.Stream, stored, tensor);
+        return tensor;
     }
 
     /// <summary>A directory deleted at dispose.</summary>

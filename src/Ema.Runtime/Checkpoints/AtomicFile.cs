@@ -15,7 +15,10 @@ internal static class AtomicFile
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string name = Path.GetFileName(fullPath);
+        RemoveStaleTemporaries(directory, name);
+        // The writer's process id in the name tells a later save whether this file is still being written.
+        string temporary = Path.Combine(directory, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -26,11 +29,58 @@ internal static class AtomicFile
 
             beforeRename?.Invoke(temporary);
             File.Move(temporary, fullPath, overwrite: true);
+            DirectorySync.Flush(directory);
         }
         catch
         {
             TryDelete(temporary);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files that killed saves of the same target left (<c>.name.PID.GUID.tmp</c> whose process
+    /// is gone). A file whose writer is alive (this process, or another one saving to the same directory) is kept;
+    /// so is one without a process id (from an older Ema, whose writer cannot be told).
+    /// </summary>
+    internal static void RemoveStaleTemporaries(string directory, string name)
+    {
+        string prefix = "." + name + ".";
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(directory, prefix + "*.tmp").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        foreach (string candidate in candidates)
+        {
+            string[] parts = Path.GetFileName(candidate)[prefix.Length..].Split('.');
+            if (parts is [string pid, string guid, "tmp"] && int.TryParse(pid, out int processId) && Guid.TryParseExact(guid, "N", out _)
+                && !IsAlive(processId))
+            {
+                TryDelete(candidate);
+            }
+        }
+    }
+
+    private static bool IsAlive(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace Ema;
 
 /// <summary>
-/// Checkpoints in the safetensors format, laid out as SuperGradients lays out its own: the raw weights under
-/// <c>net.&lt;name&gt;</c>, the EMA weights under <c>ema_net.&lt;name&gt;</c>, the optimizer's state under
-/// <c>optimizer.state</c>, and the epoch, steps, EMA parameters and best metric in <c>__metadata__</c>.
-/// Files are replaced atomically; reading checks the whole file before changing the model.
+/// Checkpoints in the safetensors format or PyTorch's (<c>.pth</c>, as SuperGradients writes it), laid out as
+/// SuperGradients lays out its own: the raw weights under <c>net</c>, the EMA weights under <c>ema_net</c>, the
+/// optimizer's state, and the epoch, steps, EMA parameters and best metric. Files are replaced atomically; reading
+/// tells the format by content, checks the header against the model before any data is read, then streams.
 /// </summary>
 public static class Checkpoint
 {
@@ -16,6 +16,22 @@ public static class Checkpoint
 
     /// <summary>The file name of the checkpoint with the best watched validation metric.</summary>
     public const string BestFileName = "ckpt_best.safetensors";
+
+    /// <summary>The file name of the checkpoint written after every epoch in PyTorch's format (<see cref="CheckpointFormat.Pth"/>).</summary>
+    public const string LatestPthFileName = "ckpt_latest.pth";
+
+    /// <summary>The file name of the best checkpoint in PyTorch's format (<see cref="CheckpointFormat.Pth"/>).</summary>
+    public const string BestPthFileName = "ckpt_best.pth";
+
+    /// <summary>The file name of the latest checkpoint in <paramref name="format"/>.</summary>
+    /// <param name="format">The format.</param>
+    /// <returns><see cref="LatestFileName"/> or <see cref="LatestPthFileName"/>.</returns>
+    public static string LatestFileNameOf(CheckpointFormat format) => format == CheckpointFormat.Pth ? LatestPthFileName : LatestFileName;
+
+    /// <summary>The file name of the best checkpoint in <paramref name="format"/>.</summary>
+    /// <param name="format">The format.</param>
+    /// <returns><see cref="BestFileName"/> or <see cref="BestPthFileName"/>.</returns>
+    public static string BestFileNameOf(CheckpointFormat format) => format == CheckpointFormat.Pth ? BestPthFileName : BestFileName;
 
     /// <summary>The key prefix of the raw weights.</summary>
     public const string NetPrefix = "net.";
@@ -26,7 +42,10 @@ public static class Checkpoint
     /// <summary>The key of the optimizer's state (a U8 tensor in TorchSharp's optimizer serialization).</summary>
     public const string OptimizerKey = "optimizer.state";
 
-    /// <summary>Writes a checkpoint, replacing <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Writes a checkpoint, replacing <paramref name="path"/> atomically: PyTorch's format (SuperGradients' keys,
+    /// weights-only safe) when the path ends in <c>.pth</c> or <c>.pt</c>, safetensors otherwise.
+    /// </summary>
     /// <param name="path">The file to write.</param>
     /// <param name="model">The model; its state dict goes under <c>net.</c>. It must hold its raw weights.</param>
     /// <param name="ema">The EMA, whose weights go under <c>ema_net.</c>, or null.</param>
@@ -50,32 +69,19 @@ public static class Checkpoint
             throw new InvalidOperationException("Checkpoint.Save was called while the EMA weights are in the model (inside UseEmaWeights()): 'net' must hold the raw weights. Save after the scope is disposed.");
         }
 
-        // Conversions made while writing (cpu, contiguous, the optimizer's byte tensor) die with this scope.
+        // Conversions made while writing (chunks, the optimizer's byte tensor) die with this scope.
         using var scope = NewDisposeScope();
-        var tensors = new List<KeyValuePair<string, Tensor>>();
-        foreach ((string name, Tensor tensor) in model.state_dict())
-        {
-            tensors.Add(new(NetPrefix + name, tensor));
-        }
-
-        if (ema is not null)
-        {
-            foreach ((string name, Tensor tensor) in ema.EmaWeights.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                tensors.Add(new(EmaNetPrefix + name, tensor));
-            }
-        }
-
+        var net = model.state_dict().ToList();
+        List<KeyValuePair<string, Tensor>>? emaNet = ema is null ? null : EmaInStateDictOrder(net, ema.EmaWeights);
         byte[]? optimizerState = optimizer is null ? null : OptimizerStateBlob.Save(optimizer);
-        if (optimizerState is not null)
-        {
-            tensors.Add(new(OptimizerKey, tensor(optimizerState, ScalarType.Byte)));
-        }
-
+        Tensor? optimizerTensor = optimizerState is null ? null : tensor(optimizerState, ScalarType.Byte);
         Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizerState);
+        Action<Stream> write = IsPthPath(path)
+            ? stream => PthWriter.Write(stream, PthEntries(net, emaNet, optimizerTensor, epoch, bestMetric, metadata))
+            : stream => SafetensorsWriter.Write(stream, SafetensorsEntries(net, emaNet, optimizerTensor), metadata);
         try
         {
-            AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, metadata), beforeRename);
+            AtomicFile.Write(path, write, beforeRename);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -85,12 +91,68 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>Whether <see cref="Save(string, nn.Module, ModelEma?, optim.Optimizer?, int, long, double?)"/> writes PyTorch's format to this path (it ends in <c>.pth</c> or <c>.pt</c>).</summary>
+    /// <param name="path">The checkpoint path.</param>
+    /// <returns>True for <c>.pth</c> and <c>.pt</c> (any case), false for safetensors.</returns>
+    public static bool IsPthPath(string path) =>
+        path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The EMA weights in the model's state-dict order (what SuperGradients' ema_net holds), then any others by name.</summary>
+    private static List<KeyValuePair<string, Tensor>> EmaInStateDictOrder(List<KeyValuePair<string, Tensor>> net, IReadOnlyDictionary<string, Tensor> ema)
+    {
+        var ordered = net.Where(p => ema.ContainsKey(p.Key)).Select(p => new KeyValuePair<string, Tensor>(p.Key, ema[p.Key])).ToList();
+        var seen = ordered.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        ordered.AddRange(ema.Where(p => !seen.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal));
+        return ordered;
+    }
+
+    private static List<KeyValuePair<string, Tensor>> SafetensorsEntries(
+        List<KeyValuePair<string, Tensor>> net, List<KeyValuePair<string, Tensor>>? emaNet, Tensor? optimizerState)
+    {
+        var tensors = net.Select(p => new KeyValuePair<string, Tensor>(NetPrefix + p.Key, p.Value)).ToList();
+        if (emaNet is not null)
+        {
+            tensors.AddRange(emaNet.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, Tensor>(EmaNetPrefix + p.Key, p.Value)));
+        }
+
+        if (optimizerState is not null)
+        {
+            tensors.Add(new(OptimizerKey, optimizerState));
+        }
+
+        return tensors;
+    }
+
+    private static List<KeyValuePair<string, object>> PthEntries(List<KeyValuePair<string, Tensor>> net, List<KeyValuePair<string, Tensor>>? emaNet,
+        Tensor? optimizerState, int epoch, double? bestMetric, Dictionary<string, string> metadata)
+    {
+        var entries = new List<KeyValuePair<string, object>> { new(PthKeys.Net, net) };
+        if (emaNet is not null)
+        {
+            entries.Add(new(PthKeys.EmaNet, emaNet));
+        }
+
+        entries.Add(new(PthKeys.Epoch, (long)epoch));
+        if (bestMetric is { } acc)
+        {
+            entries.Add(new(PthKeys.Acc, acc));
+        }
+
+        entries.Add(new(PthKeys.Metadata, metadata));
+        if (optimizerState is not null)
+        {
+            entries.Add(new(PthKeys.OptimizerState, optimizerState));
+        }
+
+        return entries;
+    }
+
     /// <summary>
     /// Loads a model for inference, as SuperGradients' <c>models.get</c> does: the EMA weights when the
     /// checkpoint has them, otherwise the raw ones.
     /// </summary>
     /// <param name="model">The model to fill; unchanged if anything is wrong with the file.</param>
-    /// <param name="path">The checkpoint file.</param>
+    /// <param name="path">The checkpoint file: safetensors or PyTorch's zip format (a SuperGradients <c>.pth</c>), told apart by content.</param>
     /// <returns>The source used: <c>"ema_net"</c> or <c>"net"</c>.</returns>
     /// <exception cref="CheckpointException">The file is unreadable or malformed, or does not fit the model.</exception>
     public static string LoadForInference(nn.Module model, string path)
@@ -98,14 +160,13 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
         using var scope = NewDisposeScope();
-        using SafetensorsContent content = SafetensorsReader.Read(path);
+        using CheckpointContent content = CheckpointContent.Open(path);
         CheckpointMetadata.CheckVersion(content);
-        bool hasEma = content.Tensors.Keys.Any(k => k.StartsWith(EmaNetPrefix, StringComparison.Ordinal));
-        string prefix = hasEma ? EmaNetPrefix : NetPrefix;
+        string section = content.Has(CheckpointContent.EmaNet) ? CheckpointContent.EmaNet : CheckpointContent.Net;
         Dictionary<string, Tensor> targets = StateDict(model);
-        Dictionary<string, Tensor> sources = Match(content, prefix, targets);
-        CopyInto(targets, sources);
-        return prefix.TrimEnd('.');
+        Dictionary<string, StoredTensor> sources = Match(content, section, targets);
+        CopyInto(content, targets, sources);
+        return section;
     }
 
     /// <summary>
@@ -129,31 +190,32 @@ public static class Checkpoint
         }
 
         // No dispose scope here: the optimizer makes its state tensors (SGD's momentum buffers) while loading, and a
-        // scope would free them on exit. Nothing else below makes a tensor that SafetensorsContent does not free.
-        using SafetensorsContent content = SafetensorsReader.Read(path);
+        // scope would free them on exit. The header is checked against the model, the EMA and the optimizer first;
+        // only then is tensor data read, straight into its targets.
+        using CheckpointContent content = CheckpointContent.Open(path);
         CheckpointInfo info = CheckpointMetadata.Parse(content);
         Dictionary<string, Tensor> modelTargets = StateDict(model);
-        Dictionary<string, Tensor> modelSources = Match(content, NetPrefix, modelTargets);
-        Dictionary<string, Tensor>? emaSources = null;
+        Dictionary<string, StoredTensor> modelSources = Match(content, CheckpointContent.Net, modelTargets);
+        Dictionary<string, Tensor>? emaTargets = null;
+        Dictionary<string, StoredTensor>? emaSources = null;
         if (ema is not null)
         {
             if (!info.HasEma)
             {
-                throw new CheckpointException(path, "the run has an EMA but the checkpoint has no ema_net.* tensors (it was written without EMA).");
+                throw new CheckpointException(path, "the run has an EMA but the checkpoint has no ema_net tensors (it was written without EMA).");
             }
 
-            emaSources = Match(content, EmaNetPrefix, ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+            emaTargets = ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            emaSources = Match(content, CheckpointContent.EmaNet, emaTargets);
         }
 
         byte[]? optimizerState = null;
         if (optimizer is not null)
         {
-            if (!content.Tensors.TryGetValue(OptimizerKey, out Tensor? blob) || blob.dtype != ScalarType.Byte || blob.dim() != 1)
-            {
-                throw new CheckpointException(path, "the checkpoint has no optimizer state (a 1-d U8 tensor) to resume from.", OptimizerKey);
-            }
-
-            optimizerState = blob.data<byte>().ToArray();
+            StoredTensor blob = content.OptimizerState is { Type: ScalarType.Byte, Shape.Length: 1 } stored
+                ? stored
+                : throw new CheckpointException(path, "the checkpoint has no optimizer state (a 1-d U8 tensor) to resume from.", OptimizerKey);
+            optimizerState = content.ReadBytes(blob);
             CheckpointMetadata.VerifyOptimizerState(content, optimizerState);
         }
 
@@ -175,50 +237,52 @@ public static class Checkpoint
             }
         }
 
-        CopyInto(modelTargets, modelSources);
+        CopyInto(content, modelTargets, modelSources);
         if (ema is not null)
         {
-            ema.Load(emaSources!, info.EmaStep ?? 0);
+            // Streamed straight into the EMA's own tensors, then the step: the same end state as ModelEma.Load.
+            CopyInto(content, emaTargets!, emaSources!);
+            ema.RestoreStep(info.EmaStep ?? 0);
         }
 
         return info;
     }
 
-    /// <summary>Reads a checkpoint's metadata (the whole file is checked, the model is not needed).</summary>
+    /// <summary>Reads a checkpoint's metadata from its header (either format; no tensor data is read, the model is not needed).</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <returns>The epoch, steps and best metric recorded.</returns>
     /// <exception cref="CheckpointException">The file is unreadable or malformed.</exception>
     public static CheckpointInfo ReadInfo(string path)
     {
-        using var scope = NewDisposeScope();
-        using SafetensorsContent content = SafetensorsReader.Read(path);
+        ArgumentNullException.ThrowIfNull(path);
+        using CheckpointContent content = CheckpointContent.Open(path);
         return CheckpointMetadata.Parse(content);
     }
 
     private static Dictionary<string, Tensor> StateDict(nn.Module model) =>
         model.state_dict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
-    /// <summary>Pairs each target with its tensor under <paramref name="prefix"/>, refusing missing, unexpected or misfit tensors.</summary>
-    private static Dictionary<string, Tensor> Match(SafetensorsContent content, string prefix, Dictionary<string, Tensor> targets)
+    /// <summary>Pairs each target with its stored tensor in <paramref name="section"/>, refusing missing, unexpected or misfit tensors (from the header alone).</summary>
+    private static Dictionary<string, StoredTensor> Match(CheckpointContent content, string section, Dictionary<string, Tensor> targets)
     {
-        Dictionary<string, Tensor> sources = content.WithPrefix(prefix);
+        Dictionary<string, StoredTensor> sources = content.Section(section);
+        string prefix = section + ".";
         foreach ((string name, Tensor target) in targets)
         {
-            if (!sources.TryGetValue(name, out Tensor? source))
+            if (!sources.TryGetValue(name, out StoredTensor? source))
             {
                 throw new CheckpointException(content.Path, "the tensor is missing from the checkpoint.", prefix + name);
             }
 
-            if (!source.shape.SequenceEqual(target.shape))
+            if (!source.Shape.SequenceEqual(target.shape))
             {
                 throw new CheckpointException(content.Path,
-                    $"its shape [{string.Join(", ", source.shape)}] does not match the model's [{string.Join(", ", target.shape)}].", prefix + name);
+                    $"its shape [{string.Join(", ", source.Shape)}] does not match the model's [{string.Join(", ", target.shape)}].", prefix + name);
             }
 
-            bool convertible = source.dtype == target.dtype || (source.is_floating_point() && target.is_floating_point());
-            if (!convertible)
+            if (!source.ConvertsTo(target.dtype))
             {
-                throw new CheckpointException(content.Path, $"its dtype {source.dtype} cannot be loaded into the model's {target.dtype}.", prefix + name);
+                throw new CheckpointException(content.Path, $"its dtype {source.Type} cannot be loaded into the model's {target.dtype}.", prefix + name);
             }
         }
 
@@ -233,14 +297,26 @@ public static class Checkpoint
         return sources;
     }
 
-    private static void CopyInto(Dictionary<string, Tensor> targets, Dictionary<string, Tensor> sources)
+    /// <summary>
+    /// Streams every tensor into its target. Runs only after every check passed; an I/O error from here on (a disk
+    /// failing mid-read) leaves the targets read so far changed, and is a CheckpointException that says so.
+    /// </summary>
+    private static void CopyInto(CheckpointContent content, Dictionary<string, Tensor> targets, Dictionary<string, StoredTensor> sources)
     {
-        using (no_grad())
+        string? current = null;
+        try
         {
             foreach ((string name, Tensor target) in targets)
             {
-                target.copy_(sources[name]); // in place: returns target, never dispose it
+                current = sources[name].Name;
+                TensorStreaming.ReadInto(content.Stream, sources[name], target);
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(content.Path,
+                $"reading the tensor data failed after every check had passed: {e.Message} The tensors before this one were already loaded: the model (or EMA) is partly replaced; load it again.",
+                current, e);
         }
     }
 }

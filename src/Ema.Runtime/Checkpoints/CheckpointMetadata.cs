@@ -75,7 +75,7 @@ internal static class CheckpointMetadata
     /// there could ask for a huge tensor or half-load it. Its SHA-256, written beside it, refuses such a blob before
     /// it is parsed. Files without the key (written before it existed) are loaded unchecked.
     /// </summary>
-    public static void VerifyOptimizerState(SafetensorsContent content, byte[] state)
+    public static void VerifyOptimizerState(CheckpointContent content, byte[] state)
     {
         if (content.Metadata.TryGetValue(OptimizerSha256Key, out string? expected) && !string.Equals(expected, Sha256(state), StringComparison.Ordinal))
         {
@@ -89,9 +89,9 @@ internal static class CheckpointMetadata
     /// Refuses a file of a newer checkpoint format, whose meaning this version cannot know. A file without the key
     /// (a safetensors file from another tool with <c>net.</c> / <c>ema_net.</c> names) is read as version 1.
     /// </summary>
-    public static void CheckVersion(SafetensorsContent content)
+    public static void CheckVersion(CheckpointContent content)
     {
-        if (content.Metadata.TryGetValue(VersionKey, out string? text) && !string.Equals(text, Version, StringComparison.Ordinal))
+        if (content.FormatVersion is { } text && !string.Equals(text, Version, StringComparison.Ordinal))
         {
             bool newer = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int version) && version > int.Parse(Version, CultureInfo.InvariantCulture);
             throw new CheckpointException(content.Path,
@@ -99,11 +99,11 @@ internal static class CheckpointMetadata
         }
     }
 
-    public static CheckpointInfo Parse(SafetensorsContent content)
+    public static CheckpointInfo Parse(CheckpointContent content)
     {
         CheckVersion(content);
         IReadOnlyDictionary<string, string> metadata = content.Metadata;
-        bool hasEma = content.Tensors.Keys.Any(k => k.StartsWith(Checkpoint.EmaNetPrefix, StringComparison.Ordinal));
+        bool hasEma = content.Has(CheckpointContent.EmaNet);
         return new CheckpointInfo
         {
             Epoch = (int)ParseLong(content, EpochKey, 0, int.MaxValue),
@@ -115,7 +115,7 @@ internal static class CheckpointMetadata
         };
     }
 
-    private static long ParseLong(SafetensorsContent content, string key, long fallback, long max = long.MaxValue)
+    private static long ParseLong(CheckpointContent content, string key, long fallback, long max = long.MaxValue)
     {
         if (!content.Metadata.TryGetValue(key, out string? text))
         {
@@ -128,7 +128,7 @@ internal static class CheckpointMetadata
             : throw new CheckpointException(content.Path, string.Create(CultureInfo.InvariantCulture, $"__metadata__ '{key}' = '{text}' is not an integer from 0 to {max}."));
     }
 
-    private static double ParseDouble(SafetensorsContent content, string key, string text) =>
+    private static double ParseDouble(CheckpointContent content, string key, string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
             ? value
             : throw new CheckpointException(content.Path, $"__metadata__ '{key}' = '{text}' is not a number.");

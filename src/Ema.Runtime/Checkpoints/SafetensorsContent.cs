@@ -1,28 +1,22 @@
-using static TorchSharp.torch;
-
 namespace Ema;
 
-/// <summary>Everything a safetensors file holds, read and checked in full: tensors by name (CPU) and metadata.</summary>
-internal sealed class SafetensorsContent(string path, Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata) : IDisposable
+/// <summary>A safetensors checkpoint: tensors named <c>net.*</c>, <c>ema_net.*</c> and <c>optimizer.state</c>, metadata from <c>__metadata__</c>.</summary>
+internal sealed class SafetensorsContent(string path, FileStream stream, Dictionary<string, StoredTensor> tensors, Dictionary<string, string> metadata)
+    : CheckpointContent(path, stream)
 {
-    public string Path { get; } = path;
+    /// <summary>Every tensor by its full name.</summary>
+    public IReadOnlyDictionary<string, StoredTensor> Tensors => tensors;
 
-    public IReadOnlyDictionary<string, Tensor> Tensors => tensors;
+    public override IReadOnlyDictionary<string, string> Metadata => metadata;
 
-    public IReadOnlyDictionary<string, string> Metadata => metadata;
+    public override StoredTensor? OptimizerState => tensors.GetValueOrDefault(Checkpoint.OptimizerKey);
 
-    /// <summary>The tensors whose name starts with <paramref name="prefix"/>, keyed by the rest of the name.</summary>
-    public Dictionary<string, Tensor> WithPrefix(string prefix) =>
-        tensors.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);
+    public override bool Has(string section) => tensors.Keys.Any(k => k.StartsWith(section + ".", StringComparison.Ordinal));
 
-    public void Dispose()
+    public override Dictionary<string, StoredTensor> Section(string section)
     {
-        foreach (Tensor tensor in tensors.Values)
-        {
-            tensor.Dispose();
-        }
-
-        tensors.Clear();
+        string prefix = section + ".";
+        return tensors.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);
     }
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Ema;
 
 /// <summary>
-/// Reads a safetensors file, checking the whole layout against the file's size before allocating anything:
+/// Reads a safetensors file's header, checking the whole layout against the file's size before allocating anything:
 /// header length within the file, known dtypes, offsets in bounds, sizes that match dtype x shape, and data
 /// regions that are contiguous from 0 and cover the data section exactly (what Python's safetensors demands).
 /// </summary>
@@ -16,82 +16,35 @@ internal static class SafetensorsReader
 
     private sealed record Entry(string Name, ScalarType Type, long[] Shape, long Begin, long End);
 
-    public static SafetensorsContent Read(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            return Read(path, stream);
-        }
-        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new CheckpointException(path, "the file does not exist.", innerException: e);
-        }
-    }
-
     /// <summary>
-    /// Reads a file one tensor at a time: the layout is checked as <see cref="Read(string)"/> checks it, then each
-    /// tensor is read, handed to <paramref name="visit"/> and disposed before the next is read (null: the header only).
+    /// Reads a safetensors file one tensor at a time (post-hoc EMA snapshots): the header is checked as
+    /// <see cref="Read(string, FileStream)"/> checks it, then each tensor is read, handed to <paramref name="visit"/>
+    /// and disposed before the next is read (null: the header only).
     /// </summary>
     /// <returns>The file's <c>__metadata__</c>.</returns>
     public static IReadOnlyDictionary<string, string> ReadEach(string path, Action<string, Tensor>? visit)
     {
-        try
+        using CheckpointContent opened = CheckpointContent.Open(path);
+        if (opened is not SafetensorsContent content)
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            (List<Entry> entries, Dictionary<string, string> metadata, long dataStart) = ReadLayout(path, stream);
-            foreach (Entry entry in visit is null ? [] : entries)
+            throw new CheckpointException(path, "expected a safetensors file, found a PyTorch archive.");
+        }
+
+        if (visit is not null)
+        {
+            foreach ((string name, StoredTensor stored) in content.Tensors)
             {
-                using Tensor tensor = empty(entry.Shape, entry.Type);
-                if (entry.End > entry.Begin)
-                {
-                    stream.Position = dataStart + entry.Begin;
-                    tensor.ReadBytesFromStream(stream);
-                }
-
-                visit!(entry.Name, tensor);
+                using Tensor tensor = empty(stored.Shape, stored.Type);
+                TensorStreaming.ReadInto(content.Stream, stored, tensor);
+                visit(name, tensor);
             }
+        }
 
-            return metadata;
-        }
-        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new CheckpointException(path, "the file does not exist.", innerException: e);
-        }
+        return content.Metadata;
     }
 
-    private static SafetensorsContent Read(string path, FileStream stream)
-    {
-        (List<Entry> entries, Dictionary<string, string> metadata, long dataStart) = ReadLayout(path, stream);
-
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        try
-        {
-            foreach (Entry entry in entries)
-            {
-                Tensor tensor = empty(entry.Shape, entry.Type);
-                tensors.Add(entry.Name, tensor);
-                if (entry.End > entry.Begin)
-                {
-                    stream.Position = dataStart + entry.Begin;
-                    tensor.ReadBytesFromStream(stream);
-                }
-            }
-        }
-        catch (Exception e) when (e is not CheckpointException)
-        {
-            foreach (Tensor tensor in tensors.Values)
-            {
-                tensor.Dispose();
-            }
-
-            throw new CheckpointException(path, "reading the tensor data failed.", innerException: e);
-        }
-
-        return new SafetensorsContent(path, tensors, metadata);
-    }
-
-    private static (List<Entry> Entries, Dictionary<string, string> Metadata, long DataStart) ReadLayout(string path, FileStream stream)
+    /// <summary>Reads and checks the header of the safetensors file open in <paramref name="stream"/>; no tensor data is read.</summary>
+    public static SafetensorsContent Read(string path, FileStream stream)
     {
         long fileLength = stream.Length;
         if (fileLength < 8)
@@ -100,6 +53,7 @@ internal static class SafetensorsReader
         }
 
         Span<byte> lengthBytes = stackalloc byte[8];
+        stream.Position = 0;
         stream.ReadExactly(lengthBytes);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength > (ulong)(fileLength - 8))
@@ -118,7 +72,9 @@ internal static class SafetensorsReader
         long dataLength = fileLength - dataStart;
         (List<Entry> entries, Dictionary<string, string> metadata) = ParseHeader(path, header, dataLength);
         CheckLayout(path, entries, dataLength);
-        return (entries, metadata, dataStart);
+        var tensors = entries.ToDictionary(
+            e => e.Name, e => new StoredTensor(e.Name, e.Type, e.Shape, dataStart + e.Begin, e.End - e.Begin), StringComparer.Ordinal);
+        return new SafetensorsContent(path, stream, tensors, metadata);
     }
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)

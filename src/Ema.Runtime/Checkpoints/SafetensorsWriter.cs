@@ -27,20 +27,8 @@ internal static class SafetensorsWriter
         stream.Write(header);
         foreach ((string name, Tensor tensor) in tensors)
         {
-            WriteData(stream, tensor);
+            TensorStreaming.Write(tensor, stream.Write);
         }
-    }
-
-    private static void WriteData(Stream stream, Tensor tensor)
-    {
-        if (tensor.numel() == 0)
-        {
-            return;
-        }
-
-        // A contiguous CPU copy (or the tensor itself when it already is one): raw bytes come in memory order.
-        using Tensor cpu = tensor.detach().cpu().contiguous();
-        cpu.WriteBytesToStream(stream);
     }
 
     private static byte[] BuildHeader(IReadOnlyList<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string> metadata)

@@ -45,6 +45,10 @@ internal abstract class ConfigObject : EmaParamsSource
     /// <summary>The value at <paramref name="key"/>, or <paramref name="defaultValue"/> when the key is absent.</summary>
     public string GetString(string key, string defaultValue) => TryGetString(key, out string value) ? value : defaultValue;
 
+    /// <summary>The value at <paramref name="key"/>, or <paramref name="defaultValue"/> when the key is absent.</summary>
+    public TEnum GetEnum<TEnum>(string key, TEnum defaultValue)
+        where TEnum : struct, Enum => TryGetEnum(key, out TEnum value) ? value : defaultValue;
+
     /// <inheritdoc/>
     public sealed override EmaConfigException Missing(string key, string decayType) =>
         Error(key, $"{FullKey(key)} is required for decay_type \"{decayType}\": the schedule's constructor declares no default for it, so the config must give a value.");

@@ -18,6 +18,7 @@ public sealed partial record TrainingParams
         new(EmaConfigKeys.EmaParams, ReadEmaParams, WriteEmaParams),
         new("ema_teacher", (c, p, _) => p with { EmaTeacher = c.GetBoolean("ema_teacher", p.EmaTeacher) }, (w, p) => w.WriteBoolean("ema_teacher", p.EmaTeacher)),
         new("ema_update_every", (c, p, _) => p with { EmaUpdateEvery = c.GetInt32("ema_update_every", p.EmaUpdateEvery) }, (w, p) => w.WriteNumber("ema_update_every", p.EmaUpdateEvery)),
+        new("checkpoint_format", (c, p, _) => p with { CheckpointFormat = c.GetEnum("checkpoint_format", p.CheckpointFormat) }, (w, p) => w.WriteString("checkpoint_format", p.CheckpointFormat.ToString().ToLowerInvariant())),
     ];
 
     /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>

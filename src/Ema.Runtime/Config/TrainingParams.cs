@@ -51,6 +51,12 @@ public sealed partial record TrainingParams
         init => _emaUpdateEvery = value >= 1 ? value : throw OutOfRange(nameof(EmaUpdateEvery), "ema_update_every", value, "at least 1");
     }
 
+    /// <summary>
+    /// <c>checkpoint_format</c>: <c>"safetensors"</c> (the default: <c>ckpt_latest.safetensors</c>, <c>ckpt_best.safetensors</c>)
+    /// or <c>"pth"</c>, PyTorch's format as SuperGradients writes it (<c>ckpt_latest.pth</c>, <c>ckpt_best.pth</c>).
+    /// </summary>
+    public CheckpointFormat CheckpointFormat { get; init; }
+
     /// <summary><c>ema_params</c>: the EMA's decay and schedule. Default: <c>exp</c>, decay 0.9999, beta 15.</summary>
     /// <exception cref="ArgumentNullException">The value is null.</exception>
     public EmaParams EmaParams

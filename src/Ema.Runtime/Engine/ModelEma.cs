@@ -311,6 +311,13 @@ public sealed partial class ModelEma : IDisposable
         Step = step;
     }
 
+    /// <summary>Sets the step after <c>Checkpoint.Resume</c> has streamed a checkpoint's EMA weights straight into <see cref="EmaWeights"/>.</summary>
+    internal void RestoreStep(long step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        Step = step;
+    }
+
     /// <summary>Frees every tensor the EMA made. The model keeps its weights (and, inside a scope, gets them back first).</summary>
     public void Dispose()
     {

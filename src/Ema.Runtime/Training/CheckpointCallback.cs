@@ -6,8 +6,12 @@ namespace Ema;
 /// has swapped the EMA out again, so <c>net</c> holds the raw weights.
 /// </summary>
 /// <param name="directory">The directory of the checkpoints; created if missing.</param>
-public sealed class CheckpointCallback(string directory) : TrainingListener
+/// <param name="format">The file format (and so the file names) of the checkpoints.</param>
+public sealed class CheckpointCallback(string directory, CheckpointFormat format = CheckpointFormat.Safetensors) : TrainingListener
 {
+    /// <summary>The file format of the checkpoints.</summary>
+    public CheckpointFormat Format { get; } = format;
+
     /// <summary>The directory of the checkpoints.</summary>
     public string Directory { get; } = directory ?? throw new ArgumentNullException(nameof(directory));
 
@@ -19,11 +23,11 @@ public sealed class CheckpointCallback(string directory) : TrainingListener
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(result);
-        Checkpoint.Save(Path.Combine(Directory, Checkpoint.LatestFileName), context.Model, context.Ema, context.Optimizer,
+        Checkpoint.Save(Path.Combine(Directory, Checkpoint.LatestFileNameOf(Format)), context.Model, context.Ema, context.Optimizer,
             result.Epoch, context.GlobalStep, result.BestMetric, BeforeRename);
         if (result.IsBest)
         {
-            Checkpoint.Save(Path.Combine(Directory, Checkpoint.BestFileName), context.Model, context.Ema, context.Optimizer,
+            Checkpoint.Save(Path.Combine(Directory, Checkpoint.BestFileNameOf(Format)), context.Model, context.Ema, context.Optimizer,
                 result.Epoch, context.GlobalStep, result.BestMetric, BeforeRename);
         }
     }

@@ -57,7 +57,7 @@ public sealed class Trainer : IDisposable
         Options = options ?? new TrainerOptions();
         if (Options.Resume && Options.CheckpointDirectory is null)
         {
-            throw new ArgumentException("TrainerOptions.Resume needs a CheckpointDirectory to find ckpt_latest.safetensors in.", nameof(options));
+            throw new ArgumentException("TrainerOptions.Resume needs a CheckpointDirectory to find ckpt_latest.safetensors (or ckpt_latest.pth) in.", nameof(options));
         }
 
         CheckEmaTeacher(task, trainingParams);
@@ -101,7 +101,7 @@ public sealed class Trainer : IDisposable
 
         if (Options.CheckpointDirectory is { } directory)
         {
-            listeners.Add(new CheckpointCallback(directory) { BeforeRename = BeforeCheckpointRename });
+            listeners.Add(new CheckpointCallback(directory, Params.CheckpointFormat) { BeforeRename = BeforeCheckpointRename });
         }
 
         listeners.AddRange(Options.Listeners);
@@ -114,7 +114,7 @@ public sealed class Trainer : IDisposable
             double? best = null;
             if (Options.Resume)
             {
-                string latest = Path.Combine(Options.CheckpointDirectory!, Checkpoint.LatestFileName);
+                string latest = Path.Combine(Options.CheckpointDirectory!, Checkpoint.LatestFileNameOf(Params.CheckpointFormat));
                 CheckResumable(latest, Checkpoint.ReadInfo(latest), batchesPerEpoch);
                 CheckpointInfo info = Checkpoint.Resume(latest, Model, context.Ema, Optimizer);
                 firstEpoch = info.Epoch + 1;

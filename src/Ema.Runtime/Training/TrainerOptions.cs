@@ -5,7 +5,7 @@ namespace Ema;
 /// <summary>The trainer's code-only options (what is not in <see cref="TrainingParams"/>).</summary>
 public sealed record TrainerOptions
 {
-    /// <summary>Where to write <c>ckpt_latest.safetensors</c> and <c>ckpt_best.safetensors</c>, or null for no checkpoints.</summary>
+    /// <summary>Where to write <c>ckpt_latest</c> and <c>ckpt_best</c> (in <see cref="TrainingParams.CheckpointFormat"/>), or null for no checkpoints.</summary>
     public string? CheckpointDirectory { get; init; }
 
     /// <summary>Resume from <c>ckpt_latest.safetensors</c> in <see cref="CheckpointDirectory"/> (model, EMA, optimizer, epoch).</summary>

@@ -6,8 +6,14 @@ using static Ema.Runtime.Tests.TrainingSupport;
 
 namespace Ema.Runtime.Tests.Fuzz;
 
+/// <summary>A seeded, deterministic mutation of a valid checkpoint.</summary>
+internal interface ICheckpointMutator
+{
+    (byte[] Bytes, string Description) Mutate(int seed, int index);
+}
+
 /// <summary>
-/// Fuzzes the checkpoint reader with seeded mutations of a valid checkpoint. Every case must end in a valid load or
+/// Fuzzes the checkpoint readers (safetensors and .pth) with seeded mutations of a valid checkpoint. Every case must end in a valid load or
 /// a <see cref="CheckpointException"/> (the only documented failure), within bounded time and memory, and a failed
 /// load must leave the model, the EMA and the optimizer exactly as they were.
 /// CI runs <see cref="DefaultCases"/> cases; <c>EMA_FUZZ_CASES=200000 EMA_FUZZ_SEED=9 dotnet test ... --filter Fuzz</c> runs more.
@@ -26,12 +32,14 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task Mutated_checkpoints_load_or_fail_with_a_CheckpointException_and_never_leave_a_partial_load()
+    [Theory]
+    [InlineData(".safetensors")]
+    [InlineData(".pth")]
+    public async Task Mutated_checkpoints_load_or_fail_with_a_CheckpointException_and_never_leave_a_partial_load(string extension)
     {
         int cases = EnvInt("EMA_FUZZ_CASES", DefaultCases);
         int seed = EnvInt("EMA_FUZZ_SEED", 8);
-        string good = _dir.File("good.safetensors");
+        string good = _dir.File("good" + extension);
         manual_seed(80);
         using (var source = new LinearBatchNorm())
         using (var sourceEma = new ModelEma(source, new ConstantEmaParams(0.5)))
@@ -48,9 +56,9 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output) : IDisposable
         Checkpoint.Resume(good, model, ema, optimizer); // warm-up: the momentum buffers exist from here on
         long tensorsBefore = SettledTensorCount();
 
-        var mutator = new SafetensorsMutator(File.ReadAllBytes(good));
+        ICheckpointMutator mutator = extension == ".pth" ? new PthMutator(good) : new SafetensorsMutator(File.ReadAllBytes(good));
         var stats = new FuzzStats();
-        var run = Task.Run(() => RunCases(mutator, seed, cases, model, ema, optimizer, stats));
+        var run = Task.Run(() => RunCases(mutator, extension, seed, cases, model, ema, optimizer, stats));
         // A hang fails the test instead of stalling CI (the stuck case is named below).
         bool finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(Math.Max(120, cases / 50.0)))) == run;
         if (finished)
@@ -68,9 +76,9 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(tensorsBefore, SettledTensorCount()); // no tensor leaks on any failure path
     }
 
-    private void RunCases(SafetensorsMutator mutator, int seed, int cases, LinearBatchNorm model, ModelEma ema, optim.Optimizer optimizer, FuzzStats stats)
+    private void RunCases(ICheckpointMutator mutator, string extension, int seed, int cases, LinearBatchNorm model, ModelEma ema, optim.Optimizer optimizer, FuzzStats stats)
     {
-        string path = _dir.File("mutated.safetensors");
+        string path = _dir.File("mutated" + extension);
         for (int index = 0; index < cases; index++)
         {
             (byte[] bytes, string description) = mutator.Mutate(seed, index);

@@ -10,7 +10,7 @@ namespace Ema.Runtime.Tests.Fuzz;
 /// truncation, insertion), half aim at the structure (the header length and the header's JSON), where a reader
 /// is most likely to trust a number it should have checked.
 /// </summary>
-internal sealed class SafetensorsMutator(byte[] valid)
+internal sealed class SafetensorsMutator(byte[] valid) : ICheckpointMutator
 {
     private static readonly byte[] s_interestingBytes = [0x00, 0xFF, 0x7F, 0x80, 0xC0, (byte)'"', (byte)'{', (byte)'}', (byte)'[', (byte)']', (byte)',', (byte)':', (byte)'-', (byte)'9', (byte)'\\'];
     private static readonly long[] s_interestingNumbers = [-1, 0, 1, 7, 8, 255, 4096, int.MaxValue, (long)int.MaxValue + 1, uint.MaxValue, long.MaxValue / 2, long.MaxValue];

@@ -1,0 +1,96 @@
+namespace Ema;
+
+/// <summary>
+/// An open checkpoint whose header (safetensors JSON, or a PyTorch archive's directory and pickle) is read and
+/// checked, and whose tensor data is not read yet: callers compare the descriptors with the model first and then
+/// stream each tensor straight into its target (<see cref="TensorStreaming"/>). One type for both formats, so
+/// that <see cref="Checkpoint"/> has one code path.
+/// </summary>
+internal abstract class CheckpointContent(string path, FileStream stream) : IDisposable
+{
+    /// <summary>The section of the raw weights (<c>net</c>) and of the EMA weights (<c>ema_net</c>).</summary>
+    public const string Net = "net";
+
+    /// <inheritdoc cref="Net"/>
+    public const string EmaNet = "ema_net";
+
+    public string Path { get; } = path;
+
+    /// <summary>The file, open for reading the tensor data.</summary>
+    public FileStream Stream { get; } = stream;
+
+    /// <summary>Ema's metadata strings (the safetensors <c>__metadata__</c> keys), whatever the format.</summary>
+    public abstract IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The checkpoint format version Ema recorded, or null (a file from another tool). Reads no more than it needs.</summary>
+    public virtual string? FormatVersion => Metadata.GetValueOrDefault(CheckpointMetadata.VersionKey);
+
+    /// <summary>Whether the checkpoint has the section <paramref name="section"/> (<see cref="Net"/> or <see cref="EmaNet"/>).</summary>
+    public abstract bool Has(string section);
+
+    /// <summary>The tensors of a section by state-dict name (without the section's prefix); empty when the section is absent.</summary>
+    public abstract Dictionary<string, StoredTensor> Section(string section);
+
+    /// <summary>The optimizer's state (a 1-d U8 tensor), or null when the checkpoint has none.</summary>
+    public abstract StoredTensor? OptimizerState { get; }
+
+    /// <summary>Reads a tensor's bytes into a new array (the optimizer's state; bounded by the file's size, checked in the header).</summary>
+    public byte[] ReadBytes(StoredTensor tensor)
+    {
+        var bytes = new byte[tensor.Length];
+        Stream.Position = tensor.Offset;
+        Stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    public void Dispose() => Stream.Dispose();
+
+    /// <summary>
+    /// Opens a checkpoint and reads its header, telling the format by the first bytes: a zip archive is PyTorch's
+    /// <c>torch.save</c> format, a pickle opcode the legacy PyTorch format (refused), anything else safetensors.
+    /// </summary>
+    public static CheckpointContent Open(string path)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CheckpointException(path, "the file does not exist.", innerException: e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(path, $"the file cannot be opened: {e.Message}", innerException: e);
+        }
+
+        try
+        {
+            Span<byte> magic = stackalloc byte[4];
+            int read = stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+            stream.Position = 0;
+            if (read == 4 && PthReader.IsZip(magic))
+            {
+                return PthReader.Read(path, stream);
+            }
+
+            if (read == 4 && PthReader.IsLegacyPickle(magic))
+            {
+                throw new CheckpointException(path, PthReader.LegacyMessage);
+            }
+
+            return SafetensorsReader.Read(path, stream);
+        }
+        catch (Exception e)
+        {
+            stream.Dispose();
+            if (e is CheckpointException)
+            {
+                throw;
+            }
+
+            throw new CheckpointException(path, $"reading the checkpoint's header failed: {e.Message}", innerException: e);
+        }
+    }
+}

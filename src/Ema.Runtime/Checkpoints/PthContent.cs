@@ -1,0 +1,184 @@
+using System.Globalization;
+
+namespace Ema;
+
+/// <summary>
+/// A PyTorch checkpoint's pickled dict, turned into tensor descriptors entry by entry when asked: SuperGradients'
+/// layout (<c>net</c>, <c>ema_net</c>, <c>epoch</c>, <c>acc</c>, ...) or a bare state dict (the weights themselves).
+/// Entries nobody asks for (<c>packages</c>, <c>metrics</c>, <c>optimizer_state_dict</c>, ...) are never looked
+/// at, so a forbidden global inside them is skipped; one inside an entry that is read is refused by name.
+/// </summary>
+internal sealed class PthContent : CheckpointContent
+{
+    private readonly PickleDict _root;
+    private readonly Dictionary<string, object?> _top = new(StringComparer.Ordinal);
+    private readonly Func<PickleStorage, ZipDirectory.Entry> _locate;
+    private readonly bool _checkpointLayout;
+    private readonly Lazy<Dictionary<string, string>> _emaMetadata;
+    private readonly Lazy<Dictionary<string, string>> _metadata;
+
+    public PthContent(string path, FileStream stream, PickleDict root, Func<PickleStorage, ZipDirectory.Entry> locate)
+        : base(path, stream)
+    {
+        _root = root;
+        _locate = locate;
+        foreach ((object? key, object? value) in root.Items)
+        {
+            if (key is not string name)
+            {
+                throw new CheckpointException(path, $"the checkpoint dict has the key {PickleReader.Describe(key)}; its keys must be strings.");
+            }
+
+            _top[name] = value; // a repeated key keeps the last value, as Python's dict does
+        }
+
+        _checkpointLayout = _top.ContainsKey(PthKeys.Net) || _top.ContainsKey(PthKeys.EmaNet);
+        _emaMetadata = new Lazy<Dictionary<string, string>>(ReadEmaMetadata);
+        _metadata = new Lazy<Dictionary<string, string>>(ReadMetadata);
+    }
+
+    public override IReadOnlyDictionary<string, string> Metadata => _metadata.Value;
+
+    /// <summary>From <c>ema_metadata</c> alone: loading for inference reads neither <c>epoch</c> nor <c>acc</c>.</summary>
+    public override string? FormatVersion => _emaMetadata.Value.GetValueOrDefault(CheckpointMetadata.VersionKey);
+
+    public override bool Has(string section) => _checkpointLayout ? _top.ContainsKey(section) : section == Net;
+
+    public override Dictionary<string, StoredTensor> Section(string section)
+    {
+        if (!Has(section))
+        {
+            return new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        }
+
+        PickleDict dict = _checkpointLayout
+            ? Value(section) as PickleDict ?? throw new CheckpointException(Path, $"'{section}' holds {PickleReader.Describe(_top[section])}, not a state dict.")
+            : _root;
+        var entries = new List<KeyValuePair<string, StoredTensor>>();
+        foreach ((object? key, object? value) in dict.Items)
+        {
+            if (key is not string name)
+            {
+                throw new CheckpointException(Path, $"'{section}' has the key {PickleReader.Describe(key)}; state dict keys are strings.");
+            }
+
+            string display = section + "." + name;
+            entries.Add(new(name, value switch
+            {
+                PickleTensor tensor => Describe(display, tensor),
+                PickleForbidden forbidden => throw Forbidden(forbidden, display),
+                _ => throw new CheckpointException(Path, $"the state dict entry holds {PickleReader.Describe(value)}, not a tensor.", display),
+            }));
+        }
+
+        bool prefixed = entries.Count > 0 && entries.All(e => e.Key.StartsWith(PthKeys.ModulePrefix, StringComparison.Ordinal));
+        var result = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        foreach ((string name, StoredTensor tensor) in entries)
+        {
+            string key = prefixed ? name[PthKeys.ModulePrefix.Length..] : name;
+            if (!result.TryAdd(key, tensor))
+            {
+                throw new CheckpointException(Path, "the state dict names this tensor twice.", tensor.Name);
+            }
+        }
+
+        return result;
+    }
+
+    public override StoredTensor? OptimizerState =>
+        _checkpointLayout && _top.ContainsKey(PthKeys.OptimizerState)
+            ? Value(PthKeys.OptimizerState) is PickleTensor tensor
+                ? Describe(PthKeys.OptimizerState, tensor)
+                : throw new CheckpointException(Path, "the entry is not a tensor.", PthKeys.OptimizerState)
+            : null;
+
+    /// <summary>A top-level value, refused when it is (or was made from) a forbidden global.</summary>
+    private object? Value(string key) =>
+        _top[key] is PickleForbidden forbidden ? throw Forbidden(forbidden, key) : _top[key];
+
+    private CheckpointException Forbidden(PickleForbidden forbidden, string where) =>
+        new(Path, $"the pickle names the global '{forbidden.Global}' in '{where}', which a weights-only checkpoint never holds; " +
+            $"Ema builds only {string.Join(", ", PickleReader.AllowedGlobals.Order(StringComparer.Ordinal))} (what torch.load(weights_only=True) accepts).");
+
+    /// <summary>A tensor's bytes in the file, after checking it lies within its storage and is contiguous.</summary>
+    private StoredTensor Describe(string name, PickleTensor tensor)
+    {
+        PickleStorage storage = tensor.Storage;
+        long count;
+        try
+        {
+            count = tensor.Size.Aggregate(1L, (a, b) => checked(a * b));
+        }
+        catch (OverflowException)
+        {
+            throw new CheckpointException(Path, $"its shape [{string.Join(", ", tensor.Size)}] has more elements than a tensor can.", name);
+        }
+
+        long expected = 1;
+        for (int i = tensor.Size.Length - 1; i >= 0; i--)
+        {
+            if (tensor.Size[i] != 1 && tensor.Stride[i] != expected && count > 0)
+            {
+                throw new CheckpointException(Path,
+                    $"the tensor is not contiguous (shape [{string.Join(", ", tensor.Size)}], stride [{string.Join(", ", tensor.Stride)}]); save it with .contiguous() in PyTorch.", name);
+            }
+
+            expected *= tensor.Size[i];
+        }
+
+        if (tensor.Offset > storage.Count || count > storage.Count - tensor.Offset)
+        {
+            throw new CheckpointException(Path, string.Create(CultureInfo.InvariantCulture,
+                $"the tensor needs elements [{tensor.Offset}, {tensor.Offset} + {count}) of storage '{storage.Key}', which has {storage.Count}."), name);
+        }
+
+        ZipDirectory.Entry entry = _locate(storage);
+        return new StoredTensor(name, storage.Type, tensor.Size, entry.Offset + (tensor.Offset * storage.ElementSize), count * storage.ElementSize);
+    }
+
+    private Dictionary<string, string> ReadEmaMetadata()
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (_checkpointLayout && _top.ContainsKey(PthKeys.Metadata))
+        {
+            if (Value(PthKeys.Metadata) is not PickleDict dict)
+            {
+                throw new CheckpointException(Path, $"'{PthKeys.Metadata}' is not a dict of strings.");
+            }
+
+            foreach ((object? key, object? value) in dict.Items)
+            {
+                if (key is not string name || value is not string text)
+                {
+                    throw new CheckpointException(Path, $"'{PthKeys.Metadata}' has the entry {PickleReader.Describe(key)}: {PickleReader.Describe(value)}; it must map strings to strings.");
+                }
+
+                metadata[name] = text;
+            }
+        }
+
+        return metadata;
+    }
+
+    private Dictionary<string, string> ReadMetadata()
+    {
+        var metadata = new Dictionary<string, string>(_emaMetadata.Value, StringComparer.Ordinal);
+        if (!_checkpointLayout)
+        {
+            return metadata;
+        }
+
+        // SuperGradients' own keys, for its checkpoints (Ema's ema_metadata already has both).
+        if (!metadata.ContainsKey(CheckpointMetadata.EpochKey) && _top.ContainsKey(PthKeys.Epoch) && Value(PthKeys.Epoch) is long epoch)
+        {
+            metadata[CheckpointMetadata.EpochKey] = epoch.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (!metadata.ContainsKey(CheckpointMetadata.BestMetricKey) && _top.ContainsKey(PthKeys.Acc) && Value(PthKeys.Acc) is double or long)
+        {
+            metadata[CheckpointMetadata.BestMetricKey] = Convert.ToDouble(_top[PthKeys.Acc], CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        return metadata;
+    }
+}

@@ -1,0 +1,100 @@
+using static TorchSharp.torch;
+
+namespace Ema;
+
+/// <summary>
+/// Moves tensor bytes between a file and tensors without a whole copy of either: a load reads straight into the
+/// target's memory (or, to convert dtype or device, through one staging tensor of <see cref="ChunkBytes"/>), so it
+/// needs the model plus a few MiB; a save hands out the tensor's own memory chunk by chunk (a GPU tensor is copied
+/// to the CPU one chunk at a time).
+/// </summary>
+internal static class TensorStreaming
+{
+    /// <summary>The staging size: large enough for full disk throughput, small enough not to matter for memory.</summary>
+    public const int ChunkBytes = 4 << 20;
+
+    /// <summary>
+    /// Reads <paramref name="source"/>'s bytes from <paramref name="stream"/> into <paramref name="target"/> (same
+    /// shape, a dtype that <see cref="StoredTensor.ConvertsTo"/> allows), converting dtype and device chunk by chunk.
+    /// </summary>
+    public static void ReadInto(Stream stream, StoredTensor source, Tensor target)
+    {
+        long count = target.numel();
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (!target.is_contiguous())
+        {
+            // Rare (a transposed parameter): stage the whole tensor, which the "largest tensor" memory bound allows.
+            using Tensor staged = empty(source.Shape, source.Type);
+            ReadInto(stream, source, staged);
+            using (no_grad())
+            {
+                target.copy_(staged);
+            }
+
+            return;
+        }
+
+        int elementSize = (int)(source.Length / count);
+        stream.Position = source.Offset;
+        using Tensor flat = target.view(-1);
+        if (target.dtype == source.Type && target.device_type == TorchSharp.DeviceType.CPU)
+        {
+            // Straight from the file into the tensor's memory (its bytes span is live): one copy, like a plain read.
+            long directElements = (1L << 30) / elementSize;
+            for (long start = 0; start < count; start += directElements)
+            {
+                using Tensor slice = flat.narrow(0, start, Math.Min(directElements, count - start));
+                stream.ReadExactly(slice.bytes);
+            }
+
+            return;
+        }
+
+        // Another dtype or device: through one staging tensor of the file's dtype, a chunk at a time.
+        long chunkElements = Math.Max(1, ChunkBytes / elementSize);
+        using Tensor staging = empty(Math.Min(chunkElements, count), source.Type);
+        using (no_grad())
+        {
+            for (long start = 0; start < count; start += chunkElements)
+            {
+                long n = Math.Min(chunkElements, count - start);
+                using Tensor stage = staging.narrow(0, 0, n);
+                stream.ReadExactly(stage.bytes);
+                using Tensor slice = flat.narrow(0, start, n);
+                slice.copy_(stage);
+            }
+        }
+    }
+
+    /// <summary>Hands a tensor's bytes (little-endian, C order) to <paramref name="sink"/>, one chunk at a time.</summary>
+    /// <param name="tensor">Any tensor, on any device.</param>
+    /// <param name="sink">Takes each chunk (a stream's Write, or the zip writer's, which also computes the CRC-32).</param>
+    public static void Write(Tensor tensor, ByteSink sink)
+    {
+        long count = tensor.numel();
+        if (count == 0)
+        {
+            return;
+        }
+
+        // A non-contiguous tensor (a transposed view) is copied once: the memory bound allows the largest tensor.
+        using Tensor detached = tensor.detach();
+        using Tensor contiguous = detached.contiguous();
+        using Tensor flat = contiguous.view(-1);
+        long chunkElements = Math.Max(1, ChunkBytes / tensor.ElementSize);
+        for (long start = 0; start < count; start += chunkElements)
+        {
+            long n = Math.Min(chunkElements, count - start);
+            using Tensor slice = flat.narrow(0, start, n);
+            using Tensor cpu = slice.cpu();
+            sink(cpu.bytes);
+        }
+    }
+}
+
+/// <summary>Takes a chunk of bytes.</summary>
+internal delegate void ByteSink(ReadOnlySpan<byte> bytes);
