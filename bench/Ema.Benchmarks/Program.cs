@@ -6,7 +6,7 @@ using Ema.Benchmarks.Reporting;
 using Ema.Benchmarks.Smoke;
 using TorchSharp;
 
-// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost] [--no-peer] [--cases a,b,c]
+// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost] [--no-peer] [--cases a,b,c] [--rounds 5]
 const int Threads = 2;
 torch.set_num_threads(Threads);
 
@@ -28,24 +28,45 @@ if (args.Contains("--compile-cost"))
 }
 
 string[] only = ArgValue(args, "--cases")?.Split(',') ?? ["a", "b", "c"];
-var results = new List<CaseResult>();
-foreach (CaseDefinition definition in CaseDefinition.Full().Where(d => only.Contains(d.Name[..1])))
+int rounds = int.Parse(ArgValue(args, "--rounds") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
+bool withPeer = !args.Contains("--no-peer");
+CaseDefinition[] definitions = CaseDefinition.Full().Where(d => only.Contains(d.Name[..1])).ToArray();
+var ema = definitions.ToDictionary(d => d.Name, _ => new List<CaseResult>());
+var peerRounds = new List<PeerResult?>();
+string? skip = withPeer ? null : "skipped: --no-peer";
+
+// Ema's process and the peer's take turns, round after round, so that load from other processes falls on both
+// alike; each ratio is taken within a round, and the summary gives the median and range over the rounds.
+for (int round = 1; round <= rounds; round++)
 {
-    Console.Error.WriteLine($"measuring {definition.Name} ...");
-    results.Add(CaseRunner.Run(definition, RunSettings.Full));
+    var results = new List<CaseResult>();
+    foreach (CaseDefinition definition in definitions)
+    {
+        Console.Error.WriteLine($"round {round}/{rounds}: measuring {definition.Name} ...");
+        results.Add(CaseRunner.Run(definition, RunSettings.Full));
+        ema[definition.Name].Add(results[^1]);
+    }
+
+    PeerResult? peer = null;
+    if (withPeer)
+    {
+        Console.Error.WriteLine($"round {round}/{rounds}: PyTorch peer ...");
+        (peer, skip) = PytorchPeer.Run(ShapeSets.ResNet50Path, Threads, RunSettings.Full.Rounds);
+    }
+
+    peerRounds.Add(peer);
+    Console.WriteLine(Report.RoundTable(round, results, peer, skip));
+    foreach (CaseResult r in results)
+    {
+        Console.WriteLine(Report.JsonLine(r, peer, round));
+    }
+
+    Console.WriteLine();
 }
 
-(PeerResult? peer, string? skip) = args.Contains("--no-peer")
-    ? (null, "skipped: --no-peer")
-    : PytorchPeer.Run(ShapeSets.ResNet50Path, Threads, RunSettings.Full.Rounds);
-
-Console.WriteLine($"Ema update benchmark: {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, medians of {RunSettings.Full.Rounds} rounds");
-Console.WriteLine(Report.Table(results, peer, skip));
-foreach (CaseResult r in results)
-{
-    Console.WriteLine(Report.JsonLine(r, peer));
-}
-
+Console.WriteLine($"Ema update benchmark: {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {rounds} rounds of Ema then the PyTorch peer, medians of {RunSettings.Full.Rounds} samples within each");
+var summaries = definitions.Select(d => new CaseSummary(d.Name, ema[d.Name], peerRounds.Select(p => p?.Find(d.Name)).ToList())).ToList();
+Console.WriteLine(Report.Summary(summaries, skip));
 return 0;
 
 static string? ArgValue(string[] args, string name)

@@ -10,6 +10,8 @@ internal static class CaseRunner
     public static CaseResult Run(CaseDefinition definition, RunSettings settings)
     {
         using ShapeModule model = CaseFixture.MakeModel(definition);
+        using var repoint = new SwapPair(definition, SwapMethod.Repoint);
+        using var exchange = new SwapPair(definition, SwapMethod.Exchange);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         long tensorsBefore = Tensor.TotalCount;
@@ -24,6 +26,9 @@ internal static class CaseRunner
             timer.Add("lerp_loop", () => fixture.LerpLoop());
             timer.Add("floor", fixture.Floor);
             timer.Add("nonfinite_check", fixture.NonFiniteCheck);
+            // Both swap methods beside the update they are judged against (other models, the same shapes).
+            timer.Add("swap_repoint", repoint.SwapInAndOut);
+            timer.Add("swap_exchange", exchange.SwapInAndOut);
             Dictionary<string, double> times = timer.Run(settings.WarmupRounds, settings.Rounds, calls);
 
             (double enter, double exit) = TimeSwap(fixture, settings);
@@ -41,6 +46,7 @@ internal static class CaseRunner
             long oneCopy = (definition.FloatingValues * ElementSize(definition.EffectiveEmaDtype)) + (definition.IntegerValues * sizeof(long));
             result = new CaseResult(definition.Name, definition.Description, definition.FloatingTensors, definition.FloatingValues,
                 times["update"], times["muladd_loop"], times["lerp_loop"], times["floor"], times["nonfinite_check"], enter, exit,
+                times["swap_repoint"], times["swap_exchange"], string.Join('+', fixture.Ema.SwapMethods),
                 fixture.Ema.SizeInBytes, fixture.ModelFloatingBytes, oneCopy, allocations, swapAllocations, peak, LeakedTensors: 0);
         }
 
