@@ -1,12 +1,13 @@
 using Ema.Benchmarks;
 using Ema.Benchmarks.Cases;
+using Ema.Benchmarks.Measurement;
 using Ema.Benchmarks.CompileCost;
 using Ema.Benchmarks.Peer;
 using Ema.Benchmarks.Reporting;
 using Ema.Benchmarks.Smoke;
 using TorchSharp;
 
-// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost] [--no-peer] [--cases a,b,c] [--rounds 5]
+// Usage: dotnet run --project bench/Ema.Benchmarks -c Release -- [--smoke | --compile-cost | --swap-costs] [--no-peer] [--cases a,b,c] [--rounds 5]
 const int Threads = 2;
 torch.set_num_threads(Threads);
 
@@ -20,6 +21,11 @@ if (args.Contains("--smoke"))
 
     Console.WriteLine(failures.Count == 0 ? "smoke: all checks passed" : $"smoke: {failures.Count} check(s) failed");
     return failures.Count == 0 ? 0 : 1;
+}
+
+if (args.Contains("--swap-costs"))
+{
+    return SwapCosts.Run();
 }
 
 if (args.Contains("--compile-cost"))

@@ -10,13 +10,7 @@ namespace Ema;
 /// </summary>
 internal sealed class ChunkedExchange(Tensor modelFlat, Tensor emaFlat) : IDisposable
 {
-    /// <summary>64K values: 256 KiB of float32 staging, so the three copies of a chunk stay in L2.</summary>
-    internal const long ChunkValues = 1 << 16;
-
-    private readonly ChunkedPair _chunks = new(modelFlat, emaFlat, ChunkValues);
-
-    /// <summary>How many chunks an exchange of <paramref name="flat"/> takes.</summary>
-    public static long Chunks(Tensor flat) => Math.Max(1, (flat.numel() + ChunkValues - 1) / ChunkValues);
+    private readonly ChunkedPair _chunks = new(modelFlat, emaFlat);
 
     /// <summary>Bytes of the staging buffer.</summary>
     public long StagingBytes => _chunks.StagingBytes;

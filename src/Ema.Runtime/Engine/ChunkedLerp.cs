@@ -11,10 +11,7 @@ namespace Ema;
 /// </summary>
 internal sealed class ChunkedLerp(Tensor modelFlat, Tensor emaFlat) : IDisposable
 {
-    /// <summary>256K values: 1 MiB of float32 staging, still in cache when the lerp_ reads what the copy_ wrote.</summary>
-    internal const long ChunkValues = 1 << 18;
-
-    private readonly ChunkedPair _chunks = new(modelFlat, emaFlat, ChunkValues);
+    private readonly ChunkedPair _chunks = new(modelFlat, emaFlat);
 
     /// <summary>Bytes of the staging buffer.</summary>
     public long StagingBytes => _chunks.StagingBytes;

@@ -7,13 +7,13 @@ namespace Ema;
 internal static class SwapCost
 {
     /// <summary>One <c>set_</c> of one tensor, one direction (a P/Invoke and a libtorch dispatch).</summary>
-    internal const double RepointNanosecondsPerTensor = 300;
+    internal const double RepointNanosecondsPerTensor = 200;
 
     /// <summary>One exchange of one byte of the group, one direction: three copies of it, the staging in cache.</summary>
-    internal const double ExchangeNanosecondsPerByte = 0.25;
+    internal const double ExchangeNanosecondsPerByte = 0.05;
 
     /// <summary>The fixed cost of one staging chunk: three <c>copy_</c> calls.</summary>
-    internal const double ExchangeNanosecondsPerChunk = 3 * 1500;
+    internal const double ExchangeNanosecondsPerChunk = 1500;
 
     private static readonly AsyncLocal<SwapMethod?> ForcedMethod = new();
 

@@ -29,7 +29,7 @@ internal sealed class TensorGroup : IDisposable
         IsAveraged = averaged;
         _staging = staging;
         Swap = swappable
-            ? SwapCost.Choose(slots.Sum(s => s.ModelTensors.Length), Bytes(modelFlat), ChunkedExchange.Chunks(modelFlat))
+            ? SwapCost.Choose(slots.Sum(s => s.ModelTensors.Length), Bytes(modelFlat), ChunkedPair.Count(modelFlat.numel()))
             : SwapMethod.Copy;
         if (Swap == SwapMethod.Exchange)
         {
