@@ -23,6 +23,11 @@ if (args.Contains("--smoke"))
     return failures.Count == 0 ? 0 : 1;
 }
 
+if (args.Contains("--check-candidates"))
+{
+    return CheckCandidates.Run(int.Parse(ArgValue(args, "--rounds") ?? "15", System.Globalization.CultureInfo.InvariantCulture));
+}
+
 if (args.Contains("--swap-costs"))
 {
     return SwapCosts.Run();
