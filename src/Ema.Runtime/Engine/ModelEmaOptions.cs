@@ -17,8 +17,8 @@ public sealed record ModelEmaOptions
     /// <summary>
     /// What <see cref="ModelEma.Update"/> does when the model's floating-point weights hold NaN or infinity.
     /// Default: <see cref="NonFinitePolicy.Skip"/>, so one bad step cannot poison the average. The check reads the
-    /// model once more (ResNet-50 on CPU: an update takes 1.55x a plain <c>add_</c> over its bytes, against 1.04x
-    /// with <see cref="NonFinitePolicy.Ignore"/>).
+    /// model once more: 16 bytes per float32 value instead of the update's 12, so at least 1.33x the time of the
+    /// update alone (measured ranges in docs/benchmarks.md); <see cref="NonFinitePolicy.Ignore"/> saves it.
     /// </summary>
     public NonFinitePolicy NonFinite { get; init; } = NonFinitePolicy.Skip;
 

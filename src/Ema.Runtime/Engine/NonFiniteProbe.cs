@@ -10,7 +10,7 @@ namespace Ema;
 /// the exact test decides whenever the fast one fails: <c>amax</c> and <c>amin</c> propagate NaN, and an infinity is
 /// the buffer's maximum or minimum. A buffer of at least two rows of <see cref="RowValues"/> is summed as a 2-D view,
 /// row by row and then the row sums (plus the tail's sum): libtorch splits such a reduction over its threads by
-/// rows, which measured 20-40% faster than the flat sum on ResNet-50's 25.6M values (docs/benchmarks.md); it
+/// rows, which measured 0-40% faster than the flat sum on ResNet-50's 25.6M values (docs/benchmarks.md); it
 /// creates the row sums and one or two 0-dim results per update, all freed at once. TorchSharp 0.107 has no
 /// <c>sum</c> into an existing tensor, and the allocation-free reductions measured slower (float32:
 /// <c>linalg.vecdot</c> with <c>out</c> 1.15x and <c>amax</c> + <c>amin</c> 1.8x the sum; bfloat16: <c>vecdot</c>
