@@ -26,12 +26,9 @@ internal static class CaseRunner
             timer.Add("lerp_loop", () => fixture.LerpLoop());
             timer.Add("floor", fixture.Floor);
             timer.Add("nonfinite_check", fixture.NonFiniteCheck);
-            // Both swap methods beside the update they are judged against (other models, the same shapes).
-            timer.Add("swap_repoint", repoint.SwapInAndOut);
-            timer.Add("swap_exchange", exchange.SwapInAndOut);
             Dictionary<string, double> times = timer.Run(settings.WarmupRounds, settings.Rounds, calls);
 
-            (double enter, double exit) = TimeSwap(fixture, settings);
+            (double enter, double exit, double chosenMs, double repointMs, double exchangeMs) = TimeSwap(fixture, repoint, exchange, settings);
             Allocations allocations = AllocationProbe.Measure(fixture.Update, settings.AllocationCalls);
             Allocations swapAllocations = AllocationProbe.Measure(() => fixture.Ema.UseEmaWeights().Dispose(), settings.AllocationCalls);
             long? peak = PeakMemory.GrowthDuring(() =>
@@ -46,7 +43,7 @@ internal static class CaseRunner
             long oneCopy = (definition.FloatingValues * ElementSize(definition.EffectiveEmaDtype)) + (definition.IntegerValues * sizeof(long));
             result = new CaseResult(definition.Name, definition.Description, definition.FloatingTensors, definition.FloatingValues,
                 times["update"], times["muladd_loop"], times["lerp_loop"], times["floor"], times["nonfinite_check"], enter, exit,
-                times["swap_repoint"], times["swap_exchange"], string.Join('+', fixture.Ema.SwapMethods),
+                chosenMs, repointMs, exchangeMs, string.Join('+', fixture.Ema.SwapMethods),
                 fixture.Ema.SizeInBytes, fixture.ModelFloatingBytes, oneCopy, allocations, swapAllocations, peak, LeakedTensors: 0);
         }
 
@@ -55,14 +52,21 @@ internal static class CaseRunner
         return result with { LeakedTensors = Tensor.TotalCount - tensorsBefore };
     }
 
-    private static (double Enter, double Exit) TimeSwap(CaseFixture fixture, RunSettings settings)
+    /// <summary>
+    /// The case's own swap (enter, exit) and both methods forced on second models of the same shapes, in turn in
+    /// the same rounds: one context for all three, so their ratios compare the methods and not the rounds.
+    /// </summary>
+    private static (double Enter, double Exit, double Chosen, double Repoint, double Exchange) TimeSwap(CaseFixture fixture, SwapPair repoint, SwapPair exchange, RunSettings settings)
     {
         IDisposable? scope = null;
         var timer = new RoundRobinTimer();
         timer.Add("enter", () => scope = fixture.Ema.UseEmaWeights());
         timer.Add("exit", () => scope!.Dispose());
+        timer.Add("chosen", () => fixture.Ema.UseEmaWeights().Dispose()); // in and out as one sample, like the two below
+        timer.Add("repoint", repoint.SwapInAndOut);
+        timer.Add("exchange", exchange.SwapInAndOut);
         Dictionary<string, double> times = timer.Run(settings.WarmupRounds, settings.SwapRounds, callsPerSample: 1);
-        return (times["enter"], times["exit"]);
+        return (times["enter"], times["exit"], times["chosen"], times["repoint"], times["exchange"]);
     }
 
     private static long ElementSize(ScalarType dtype) => dtype switch

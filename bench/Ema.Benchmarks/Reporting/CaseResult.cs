@@ -15,6 +15,7 @@ internal sealed record CaseResult(
     double NonFiniteCheckMs,
     double SwapEnterMs,
     double SwapExitMs,
+    double ChosenSwapMs,
     double RepointSwapMs,
     double ExchangeSwapMs,
     string SwapChosen,
@@ -34,6 +35,9 @@ internal sealed record CaseResult(
 
     /// <summary>Enter plus exit, as a fraction of one update.</summary>
     public double SwapOverUpdate => (SwapEnterMs + SwapExitMs) / UpdateMs;
+
+    /// <summary>The case's own swap in and out as one sample, as a fraction of one update (comparable with the two below).</summary>
+    public double ChosenSwapOverUpdate => ChosenSwapMs / UpdateMs;
 
     /// <summary>Enter plus exit by re-pointing each tensor, as a fraction of one update (a separate model of the same shapes).</summary>
     public double RepointSwapOverUpdate => RepointSwapMs / UpdateMs;
