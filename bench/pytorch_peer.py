@@ -3,6 +3,9 @@
 
 Run by bench/Ema.Benchmarks as a subprocess; prints one JSON object on its last line. Each form runs once per
 round, in turn, so that load from other processes falls on all of them alike; medians over the rounds.
+Beside the forms it times its own floor, as the harness does in its process: a flat add_ over as many values
+of the EMA's dtype (12 bytes per float32 value), with the same threads, so that each side can be divided by
+the memory bandwidth it actually got.
 """
 import argparse
 import json
@@ -53,6 +56,16 @@ def forms(model, ema, ema_dtype):
     return {"lerp_loop_ms": lerp_loop, "foreach_ms": foreach, "sg_ms": supergradients}
 
 
+def floor(values, ema_dtype):
+    acc = torch.zeros(values, dtype=ema_dtype)
+    other = torch.ones(values, dtype=ema_dtype)
+
+    def add():
+        acc.add_(other)
+
+    return add
+
+
 def time_forms(fns, warmup, rounds):
     samples = {name: [] for name in fns}
     for r in range(warmup + rounds):
@@ -86,8 +99,12 @@ def main():
     with torch.no_grad():
         for name, (shapes, model_dtype, ema_dtype) in cases.items():
             model, ema = make_case(shapes, model_dtype, ema_dtype)
-            results[name] = time_forms(forms(model, ema, ema_dtype), args.warmup, args.rounds)
-            del model, ema
+            fns = forms(model, ema, ema_dtype)
+            fns["floor_ms"] = floor(sum(m.numel() for m in model), ema_dtype)
+            times = time_forms(fns, args.warmup, args.rounds)
+            floor_ms = times.pop("floor_ms")
+            results[name] = {"forms": times, "floor_ms": floor_ms}
+            del model, ema, fns
     print(json.dumps({"torch": torch.__version__, "python": sys.version.split()[0],
                       "threads": torch.get_num_threads(), "cases": results}))
 

@@ -18,7 +18,7 @@ internal sealed class CaseFixture : IDisposable
     private readonly Tensor _floorAcc;         // floor: acc += other over as many values as the EMA has
     private readonly Tensor _floorOther;
     private readonly Tensor _checkInput; // as large as the update's model buffer, in the model's dtype
-    private readonly Tensor _checkValue; // 0-dim, float64
+    private readonly NonFiniteProbe _checkProbe; // the engine's own check, over _checkInput
     private long _step;
 
     /// <param name="model">The case's model, made by <see cref="MakeModel"/>; the caller disposes it.</param>
@@ -38,7 +38,7 @@ internal sealed class CaseFixture : IDisposable
         // Same dtype on both sides: libtorch's mixed-dtype add_ runs a slow casting loop and would be no floor.
         _floorOther = ones(values, emaDtype);
         _checkInput = ones(values, definition.ModelDtype);
-        _checkValue = zeros(Array.Empty<long>(), ScalarType.Float64);
+        _checkProbe = new NonFiniteProbe(_checkInput);
     }
 
     public CaseDefinition Definition { get; }
@@ -126,15 +126,13 @@ internal sealed class CaseFixture : IDisposable
     }
 
     /// <summary>
-    /// What Update's default non-finite check (NonFinitePolicy.Skip) costs alone, done as NonFiniteProbe does it: a
-    /// sum over a flat tensor of the update's size in its own dtype (a second read of the model), read back as a double.
+    /// What Update's default non-finite check (NonFinitePolicy.Skip) costs alone: the engine's NonFiniteProbe over a
+    /// flat tensor of the update's size in the model's dtype (a second read of the model).
     /// </summary>
     public void NonFiniteCheck()
     {
         using var noGrad = no_grad();
-        using Tensor sum = _checkInput.sum();
-        _checkValue.copy_(sum);
-        _ = double.IsFinite(_checkValue.item<double>());
+        _ = _checkProbe.HasNonFinite();
     }
 
     /// <summary>Makes the loops' EMA equal to the engine's, so both can be compared after the same updates.</summary>
@@ -164,6 +162,6 @@ internal sealed class CaseFixture : IDisposable
         _floorAcc.Dispose();
         _floorOther.Dispose();
         _checkInput.Dispose();
-        _checkValue.Dispose();
+        _checkProbe.Dispose();
     }
 }

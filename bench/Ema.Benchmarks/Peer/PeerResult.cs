@@ -1,11 +1,15 @@
 namespace Ema.Benchmarks.Peer;
 
-/// <summary>PyTorch's timings of its own update forms, by case and form name (milliseconds per update, medians).</summary>
-internal sealed record PeerResult(string TorchVersion, string Python, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Cases)
+/// <summary>One case as the peer timed it: its update forms and its own floor (milliseconds per update, medians).</summary>
+internal sealed record PeerCase(IReadOnlyDictionary<string, double> Forms, double FloorMs)
 {
-    /// <summary>The fastest PyTorch form for a case, or null when the peer did not measure it.</summary>
-    public (string Form, double Ms)? Best(string caseName) =>
-        Cases.TryGetValue(caseName, out var forms) && forms.Count > 0
-            ? forms.OrderBy(f => f.Value).Select(f => (f.Key, f.Value)).First()
-            : null;
+    /// <summary>The fastest form.</summary>
+    public (string Form, double Ms) Best => Forms.OrderBy(f => f.Value).Select(f => (f.Key, f.Value)).First();
+}
+
+/// <summary>PyTorch's timings of its own update forms and floor, by case name.</summary>
+internal sealed record PeerResult(string TorchVersion, string Python, IReadOnlyDictionary<string, PeerCase> Cases)
+{
+    /// <summary>The case as the peer timed it, or null when it did not.</summary>
+    public PeerCase? Find(string caseName) => Cases.TryGetValue(caseName, out PeerCase? c) && c.Forms.Count > 0 ? c : null;
 }

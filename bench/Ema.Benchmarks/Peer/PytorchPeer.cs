@@ -26,10 +26,11 @@ internal static class PytorchPeer
 
         string json = stdout.Trim().Split('\n')[^1];
         using JsonDocument doc = JsonDocument.Parse(json);
-        var cases = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var cases = new Dictionary<string, PeerCase>();
         foreach (JsonProperty c in doc.RootElement.GetProperty("cases").EnumerateObject())
         {
-            cases[c.Name] = c.Value.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetDouble());
+            Dictionary<string, double> forms = c.Value.GetProperty("forms").EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetDouble());
+            cases[c.Name] = new PeerCase(forms, c.Value.GetProperty("floor_ms").GetDouble());
         }
 
         return (new PeerResult(doc.RootElement.GetProperty("torch").GetString()!, python, cases), null);

@@ -6,62 +6,80 @@ using Ema.Benchmarks.Peer;
 
 namespace Ema.Benchmarks.Reporting;
 
-/// <summary>Prints the readable table and one JSON line per case.</summary>
+/// <summary>Prints the readable tables and one JSON line per case and round.</summary>
 internal static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static string Table(IReadOnlyList<CaseResult> results, PeerResult? peer, string? peerSkip)
+    /// <summary>One round's figures as measured: Ema's cases and, when it ran, the peer's forms.</summary>
+    public static string RoundTable(int round, IReadOnlyList<CaseResult> results, PeerResult? peer, string? peerSkip)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| case | tensors | values | Update ms | floor ms | Update/floor | NaN-check sum ms | mul_+add_ loop ms | lerp_ loop ms | mul-add loop/Update | lerp loop/Update | swap enter us | swap exit us | swap/Update | EMA MB | EMA copies | tensors/update | managed B/update | tensors/swap | peak RSS +MB/3 updates |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine(string.Create(Inv, $"Round {round}:"));
+        sb.AppendLine("| case | tensors | values | Update ms | floor ms | Update/floor | NaN-check sum ms | mul_+add_ loop ms | lerp_ loop ms | mul-add loop/Update | lerp loop/Update | swap enter us | swap exit us | swap/Update | swap by | re-point swap/Update | exchange swap/Update | EMA MB | EMA copies | tensors/update | managed B/update | tensors/swap | peak RSS +MB/3 updates |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (CaseResult r in results)
         {
             sb.AppendLine(string.Create(Inv,
-                $"| {r.Case} | {r.FloatingTensors} | {r.FloatingValues:N0} | {r.UpdateMs:0.000} | {r.FloorMs:0.000} | {r.UpdateOverFloor:0.00} | {r.NonFiniteCheckMs:0.000} | {r.MulAddLoopMs:0.000} | {r.LerpLoopMs:0.000} | {r.MulAddLoopOverUpdate:0.00} | {r.LerpLoopOverUpdate:0.00} | {r.SwapEnterMs * 1000:0.0} | {r.SwapExitMs * 1000:0.0} | {r.SwapOverUpdate * 100:0.00}% | {r.EmaBytes / 1e6:0.0} | {r.EmaCopies:0.00} | {r.UpdateAllocations.TensorsCreated:0.##} | {r.UpdateAllocations.ManagedBytes:0} | {r.SwapAllocations.TensorsCreated:0.##} | {(r.UpdatePeakRssGrowthBytes ?? -1) / 1e6:0.0} |"));
+                $"| {r.Case} | {r.FloatingTensors} | {r.FloatingValues:N0} | {r.UpdateMs:0.000} | {r.FloorMs:0.000} | {r.UpdateOverFloor:0.00} | {r.NonFiniteCheckMs:0.000} | {r.MulAddLoopMs:0.000} | {r.LerpLoopMs:0.000} | {r.MulAddLoopOverUpdate:0.00} | {r.LerpLoopOverUpdate:0.00} | {r.SwapEnterMs * 1000:0.0} | {r.SwapExitMs * 1000:0.0} | {r.SwapOverUpdate * 100:0.00}% | {r.SwapChosen} | {r.RepointSwapOverUpdate * 100:0.0}% | {r.ExchangeSwapOverUpdate * 100:0.0}% | {r.EmaBytes / 1e6:0.0} | {r.EmaCopies:0.00} | {r.UpdateAllocations.TensorsCreated:0.##} | {r.UpdateAllocations.ManagedBytes:0} | {r.SwapAllocations.TensorsCreated:0.##} | {(r.UpdatePeakRssGrowthBytes ?? -1) / 1e6:0.0} |"));
         }
 
-        sb.AppendLine();
         if (peer is null)
         {
             sb.AppendLine($"PyTorch peer: {peerSkip}");
+            return sb.ToString();
         }
-        else
-        {
-            sb.AppendLine($"PyTorch peer: torch {peer.TorchVersion} ({peer.Python}); ms per update, and Ema's Update speed-up over each");
-            sb.AppendLine("| case | lerp_ loop ms | _foreach mul/add ms | SuperGradients ms | Update ms | speed-up vs lerp loop | vs foreach | vs SG | vs best |");
-            sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
-            foreach (CaseResult r in results)
-            {
-                if (!peer.Cases.TryGetValue(r.Case, out var forms))
-                {
-                    continue;
-                }
 
-                double lerp = forms["lerp_loop_ms"], fe = forms["foreach_ms"], sg = forms["sg_ms"];
-                sb.AppendLine(string.Create(Inv,
-                    $"| {r.Case} | {lerp:0.000} | {fe:0.000} | {sg:0.000} | {r.UpdateMs:0.000} | {lerp / r.UpdateMs:0.0}x | {fe / r.UpdateMs:0.0}x | {sg / r.UpdateMs:0.0}x | {Math.Min(lerp, fe) / r.UpdateMs:0.0}x |"));
+        sb.AppendLine($"PyTorch peer: torch {peer.TorchVersion} ({peer.Python}); ms per update");
+        sb.AppendLine("| case | lerp_ loop ms | _foreach mul/add ms | SuperGradients ms | peer floor ms | best/floor |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (CaseResult r in results)
+        {
+            if (peer.Find(r.Case) is not { } c)
+            {
+                continue;
             }
+
+            sb.AppendLine(string.Create(Inv,
+                $"| {r.Case} | {c.Forms["lerp_loop_ms"]:0.000} | {c.Forms["foreach_ms"]:0.000} | {c.Forms["sg_ms"]:0.000} | {c.FloorMs:0.000} | {c.Best.Ms / c.FloorMs:0.00} |"));
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The figures that are quoted: each a median and range over the rounds, ratios taken within a round.</summary>
+    public static string Summary(IReadOnlyList<CaseSummary> summaries, string? peerSkip)
+    {
+        var sb = new StringBuilder();
+        int rounds = summaries.Count == 0 ? 0 : summaries[0].Rounds.Count;
+        sb.AppendLine(string.Create(Inv, $"Summary over {rounds} rounds (median (min-max)); each ratio is taken within one round:"));
+        sb.AppendLine("| case | Update/floor | NaN check/floor | PyTorch best/its floor | speed-up over PyTorch's best, raw | floor-normalized | swap in+out/Update (chosen) | chosen, one sample | re-point swap/Update | exchange swap/Update |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (CaseSummary s in summaries)
+        {
+            string none = peerSkip ?? "-";
+            sb.AppendLine(
+                $"| {s.Case} | {s.Of(r => r.UpdateOverFloor).Format()} | {s.Of(r => r.NonFiniteCheckMs / r.FloorMs).Format()} | {s.PeerBestOverFloor?.Format() ?? none} | {s.SpeedUp?.Format() ?? none} | {s.FloorNormalizedSpeedUp?.Format() ?? none} | {s.Of(r => r.SwapOverUpdate).Format("0.000")} ({s.Rounds[0].SwapChosen}) | {s.Of(r => r.ChosenSwapOverUpdate).Format("0.000")} | {s.Of(r => r.RepointSwapOverUpdate).Format("0.000")} | {s.Of(r => r.ExchangeSwapOverUpdate).Format("0.000")} |");
         }
 
         sb.AppendLine();
-        sb.AppendLine("Targets:");
-        foreach (CaseResult r in results)
+        sb.AppendLine("Targets (judged on the median; the range is printed beside it):");
+        foreach (CaseSummary s in summaries)
         {
-            foreach ((string target, bool met, string measured) in Targets.Check(r, peer?.Best(r.Case)?.Ms))
+            foreach ((string target, bool met, string measured) in Targets.Check(s))
             {
-                sb.AppendLine($"  {(met ? "MET   " : "MISSED")} {r.Case}: {target} ({measured})");
+                sb.AppendLine($"  {(met ? "MET   " : "MISSED")} {s.Case}: {target} ({measured})");
             }
         }
 
         return sb.ToString();
     }
 
-    public static string JsonLine(CaseResult r, PeerResult? peer)
+    public static string JsonLine(CaseResult r, PeerResult? peer, int round = 1)
     {
         var node = new JsonObject
         {
+            ["round"] = round,
             ["case"] = r.Case,
             ["tensors"] = r.FloatingTensors,
             ["values"] = r.FloatingValues,
@@ -76,6 +94,10 @@ internal static class Report
             ["swap_enter_ms"] = r.SwapEnterMs,
             ["swap_exit_ms"] = r.SwapExitMs,
             ["swap_over_update"] = r.SwapOverUpdate,
+            ["swap_method"] = r.SwapChosen,
+            ["chosen_swap_ms"] = r.ChosenSwapMs,
+            ["repoint_swap_ms"] = r.RepointSwapMs,
+            ["exchange_swap_ms"] = r.ExchangeSwapMs,
             ["ema_bytes"] = r.EmaBytes,
             ["model_floating_bytes"] = r.ModelFloatingBytes,
             ["ema_copies"] = r.EmaCopies,
@@ -87,15 +109,16 @@ internal static class Report
             ["peak_rss_growth_bytes_3_updates"] = r.UpdatePeakRssGrowthBytes,
             ["leaked_tensors"] = r.LeakedTensors,
         };
-        if (peer is not null && peer.Cases.TryGetValue(r.Case, out var forms))
+        if (peer?.Find(r.Case) is { } c)
         {
-            var peerNode = new JsonObject { ["torch"] = peer.TorchVersion };
-            foreach ((string form, double ms) in forms)
+            var peerNode = new JsonObject { ["torch"] = peer.TorchVersion, ["floor_ms"] = c.FloorMs };
+            foreach ((string form, double ms) in c.Forms)
             {
                 peerNode[form] = ms;
                 peerNode["update_speedup_vs_" + form.Replace("_ms", string.Empty, StringComparison.Ordinal)] = ms / r.UpdateMs;
             }
 
+            peerNode["floor_normalized_speedup_vs_best"] = c.Best.Ms / c.FloorMs / r.UpdateOverFloor;
             node["pytorch"] = peerNode;
         }
 

@@ -27,11 +27,18 @@ public sealed partial class ModelEma
     /// <param name="twin">A second instance of the model's class, with the same state-dict names and shapes, and the model's or the EMA's dtypes.</param>
     /// <returns>The binding; dispose it to unbind.</returns>
     /// <exception cref="ArgumentException">The twin's state dict differs from the model's (the message names the first difference), or it is the model itself.</exception>
-    /// <exception cref="InvalidOperationException">The twin is already bound to a live <see cref="ModelEma"/>, or the model's parameters were replaced.</exception>
+    /// <exception cref="InvalidOperationException">The twin is already bound to a live <see cref="ModelEma"/>, the call is inside <see cref="UseEmaWeights"/>, or the model's parameters were replaced.</exception>
     public TwinBinding BindTwin(nn.Module twin)
     {
         ArgumentNullException.ThrowIfNull(twin);
         ThrowIfUnusable();
+        if (_activeScope is not null)
+        {
+            // Inside the scope the EMA's values may sit in the model's buffer (a group that swaps by exchanging
+            // values): a twin bound now would view the model's weights once the scope ends.
+            throw new InvalidOperationException("ModelEma.BindTwin was called inside UseEmaWeights(): bind the twin before or after the scope.");
+        }
+
         Dictionary<string, Tensor> twinTensors = twin.state_dict();
         var targets = TwinTargets();
         if (targets.Any(t => twinTensors.TryGetValue(t.Name, out Tensor? tensor) && ReferenceEquals(tensor, t.Model)))

@@ -134,11 +134,25 @@ public sealed partial class ModelEma : IDisposable
     /// The EMA weights by state-dict name: views owned by this object (do not dispose them), valid until it is disposed.
     /// Tied weights appear under each of their names.
     /// </summary>
+    /// <remarks>
+    /// Inside <see cref="UseEmaWeights"/> the views share memory with the model. A group of many small tensors is
+    /// swapped by exchanging values, and its views are pointed at the model only when this property is read: read it
+    /// inside the scope rather than keeping the dictionary from before.
+    /// </remarks>
     public IReadOnlyDictionary<string, Tensor> EmaWeights
     {
         get
         {
             ThrowIfUnusable();
+            if (_activeScope is not null)
+            {
+                // A group swapped by exchanging values holds the EMA in the model's buffer until the scope ends.
+                foreach (TensorGroup group in _groups)
+                {
+                    group.ShowEmaInEmaViews();
+                }
+            }
+
             return _emaByName;
         }
     }
@@ -202,8 +216,10 @@ public sealed partial class ModelEma : IDisposable
 
     /// <summary>
     /// Puts the EMA weights into the model until the returned scope is disposed (validation). Where the EMA has
-    /// the model's dtype and device, storages are exchanged and no data moves; otherwise the model's weights are
-    /// kept aside and restored bit-identical.
+    /// the model's dtype and device, the model's tensors are re-pointed at the EMA's storage (no data moves) or, for
+    /// a group of many small tensors where that costs more, the two buffers exchange values through a small staging
+    /// chunk; otherwise the model's weights are kept aside. Either way they come back bit-identical, and the
+    /// Parameter objects stay the same.
     /// </summary>
     /// <returns>The scope; disposing it gives the model its own weights back.</returns>
     /// <exception cref="InvalidOperationException">A scope is already active, or the model's parameters were replaced.</exception>
@@ -224,7 +240,8 @@ public sealed partial class ModelEma : IDisposable
             {
                 for (; swapped < _groups.Length; swapped++)
                 {
-                    _groups[swapped].SwapIn();
+                    // A bound twin views the EMA's buffer: exchanging values would show it the model's weights.
+                    _groups[swapped].SwapIn(emaBufferIsViewed: _twins.Count > 0);
                 }
             }
         }
@@ -333,6 +350,9 @@ public sealed partial class ModelEma : IDisposable
         ReleaseTwins();
         ReleaseTensors();
     }
+
+    /// <summary>How each group swaps (for the benchmark's report).</summary>
+    internal IEnumerable<SwapMethod> SwapMethods => _groups.Select(g => g.Swap);
 
     internal void EndScope(EmaWeightsScope scope)
     {

@@ -15,7 +15,10 @@ internal sealed class TensorGroup : IDisposable
     private readonly Tensor? _weight;        // 1 - decay, 0-dim, preallocated
     private readonly ChunkedLerp? _chunked;  // same device, other dtype: lerp_ through a small staging buffer
     private readonly NonFiniteProbe? _probe; // the non-finite check of the model's buffer
+    private readonly ChunkedExchange? _exchange; // SwapMethod.Exchange: the values move, the tensors stay put
     private Tensor? _backup;                 // the model's weights during UseEmaWeights when storages cannot be exchanged
+    private bool _exchanged;                 // inside UseEmaWeights with SwapMethod.Exchange: each buffer holds the other's values
+    private bool _emaViewsOnModel;           // _exchanged, and the EMA views were re-pointed at the model's buffer (EmaWeights asked)
     private bool _disposed;
 
     private TensorGroup(TensorSlot[] slots, Tensor modelFlat, Tensor emaFlat, bool averaged, bool swappable, Tensor? staging)
@@ -24,8 +27,15 @@ internal sealed class TensorGroup : IDisposable
         _modelFlat = modelFlat;
         _emaFlat = emaFlat;
         IsAveraged = averaged;
-        IsSwappable = swappable;
         _staging = staging;
+        Swap = swappable
+            ? SwapCost.Choose(slots.Sum(s => s.ModelTensors.Length), Bytes(modelFlat), ChunkedPair.Count(modelFlat.numel()))
+            : SwapMethod.Copy;
+        if (Swap == SwapMethod.Exchange)
+        {
+            _exchange = new ChunkedExchange(modelFlat, emaFlat);
+        }
+
         if (averaged)
         {
             _weight = zeros(Array.Empty<long>(), emaFlat.dtype, emaFlat.device);
@@ -43,14 +53,17 @@ internal sealed class TensorGroup : IDisposable
     /// <summary>Floating-point groups are averaged; integer and bool groups are copied.</summary>
     public bool IsAveraged { get; }
 
-    /// <summary>Whether the EMA can be swapped into the model by exchanging storages (same dtype and device).</summary>
-    public bool IsSwappable { get; }
+    /// <summary>Whether the EMA has the model's dtype and device, so no conversion stands between the two buffers.</summary>
+    public bool IsSwappable => Swap != SwapMethod.Copy;
+
+    /// <summary>How <see cref="SwapIn"/> puts the EMA into the model: chosen once, from the group's tensor count and size.</summary>
+    public SwapMethod Swap { get; }
 
     /// <summary>
     /// Bytes the group allocated for the EMA: the EMA buffer, plus a full staging buffer when the EMA lives on
-    /// another device, or a one-chunk staging buffer when it has another dtype.
+    /// another device, or a one-chunk staging buffer when it has another dtype or swaps by exchanging values.
     /// </summary>
-    public long EmaBytes => Bytes(_emaFlat) + (_staging is null ? 0 : Bytes(_staging)) + (_chunked?.StagingBytes ?? 0);
+    public long EmaBytes => Bytes(_emaFlat) + (_staging is null ? 0 : Bytes(_staging)) + (_chunked?.StagingBytes ?? 0) + (_exchange?.StagingBytes ?? 0);
 
     /// <summary>
     /// Moves the model's tensors into one flat buffer (re-pointing each with <c>set_</c>, so the objects stay the
@@ -155,8 +168,19 @@ internal sealed class TensorGroup : IDisposable
     }
 
     /// <summary>Makes the model compute with the EMA weights.</summary>
-    public void SwapIn()
+    /// <param name="emaBufferIsViewed">
+    /// Something else computes with the EMA's buffer (a bound twin): its values must stay, so the group re-points
+    /// even where exchanging values is cheaper.
+    /// </param>
+    public void SwapIn(bool emaBufferIsViewed)
     {
+        if (_exchange is not null && !emaBufferIsViewed)
+        {
+            _exchange.Exchange();
+            _exchanged = true;
+            return;
+        }
+
         if (IsSwappable)
         {
             foreach (TensorSlot slot in Slots)
@@ -178,6 +202,19 @@ internal sealed class TensorGroup : IDisposable
     /// <summary>Gives the model its own weights back, bit-identical.</summary>
     public void SwapOut()
     {
+        if (_exchanged)
+        {
+            if (_emaViewsOnModel)
+            {
+                PointEmaViewsAt(_emaFlat);
+                _emaViewsOnModel = false;
+            }
+
+            _exchange!.Exchange();
+            _exchanged = false;
+            return;
+        }
+
         if (IsSwappable)
         {
             foreach (TensorSlot slot in Slots)
@@ -195,6 +232,20 @@ internal sealed class TensorGroup : IDisposable
         }
 
         _modelFlat.copy_(_backup!);
+    }
+
+    /// <summary>
+    /// Inside <see cref="SwapIn"/> by exchange the EMA's values live in the model's buffer: re-points the EMA views
+    /// there, so that <see cref="ModelEma.EmaWeights"/> shows the EMA (one memory with the model, as after a re-point
+    /// swap). Paid only when asked; <see cref="SwapOut"/> points them back.
+    /// </summary>
+    public void ShowEmaInEmaViews()
+    {
+        if (_exchanged && !_emaViewsOnModel)
+        {
+            PointEmaViewsAt(_modelFlat);
+            _emaViewsOnModel = true;
+        }
     }
 
     /// <summary>Copies the EMA weights into the model's own buffer.</summary>
@@ -239,6 +290,7 @@ internal sealed class TensorGroup : IDisposable
         _weight?.Dispose();
         _chunked?.Dispose();
         _probe?.Dispose();
+        _exchange?.Dispose();
         _backup?.Dispose();
     }
 
@@ -266,6 +318,22 @@ internal sealed class TensorGroup : IDisposable
             throw new InvalidOperationException(
                 $"The model's tensors hold {offset} values of {shared.dtype} but the flat buffer its other ModelEma objects average holds {shared.numel()}; " +
                 "dispose the model's existing ModelEma objects before making another.");
+        }
+    }
+
+    /// <summary>Points each slot's EMA view at its place in <paramref name="flat"/> (the slots lie in order).</summary>
+    private void PointEmaViewsAt(Tensor flat)
+    {
+        long offset = 0;
+        foreach (TensorSlot slot in Slots)
+        {
+            long count = slot.EmaView.numel();
+            using (Tensor place = View(flat, offset, count, slot.EmaView.shape))
+            {
+                slot.EmaView.set_(place);
+            }
+
+            offset += count;
         }
     }
 
