@@ -58,12 +58,7 @@ internal static class Plots
             line.LinePattern = pattern;
         }
 
-        plot.Title($"warmup, tau and power (decay = {maxDecay})");
-        plot.XLabel("Training step");
-        plot.YLabel("Decay value");
-        plot.Axes.SetLimitsY(0.8, 1.005);
-        plot.ShowLegend(Alignment.LowerRight);
-        return plot;
+        return LabelDecayPanel(plot, $"warmup, tau and power (decay = {maxDecay})", 0.8, 1.005);
     }
 
     /// <summary>
@@ -117,10 +112,16 @@ internal static class Plots
             line.LinePattern = pattern;
         }
 
-        plot.Title($"EMA decay schedules (decay = {maxDecay})");
+        return LabelDecayPanel(plot, $"EMA decay schedules (decay = {maxDecay})", 0, 1.05);
+    }
+
+    /// <summary>The labels, decay range and legend both decay panels share.</summary>
+    private static Plot LabelDecayPanel(Plot plot, string title, double minDecay, double maxDecay)
+    {
+        plot.Title(title);
         plot.XLabel("Training step");
         plot.YLabel("Decay value");
-        plot.Axes.SetLimitsY(0, 1.05);
+        plot.Axes.SetLimitsY(minDecay, maxDecay);
         plot.ShowLegend(Alignment.LowerRight);
         return plot;
     }
