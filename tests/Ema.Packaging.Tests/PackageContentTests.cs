@@ -42,6 +42,6 @@ public sealed class PackageContentTests(PackageFixture package)
         Assert.Equal("MIT", Value("license"));
         Assert.False(string.IsNullOrWhiteSpace(Value("description")));
         string[] dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToArray();
-        Assert.Equal(new[] { "Microsoft.Extensions.Configuration.Abstractions", "TorchSharp" }, dependencies); // no native backend: the application picks TorchSharp-cpu or -cuda
+        Assert.Equal(new[] { "Microsoft.Extensions.Configuration.Abstractions", "System.IO.Hashing", "TorchSharp" }, dependencies); // no native backend: the application picks TorchSharp-cpu or -cuda
     }
 }

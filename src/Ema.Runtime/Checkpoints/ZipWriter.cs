@@ -14,7 +14,7 @@ internal sealed class ZipWriter(Stream stream)
     private const int Alignment = 64;
     private const ushort PaddingId = 0x4246; // "FB", as PyTorch names its padding field
     private readonly List<(string Name, long Offset, long Length, uint Crc)> _entries = [];
-    private readonly ZipCrc32 _crc = new();
+    private readonly System.IO.Hashing.Crc32 _crc = new(); // zip's CRC-32 (ISO-HDLC); vectorized where the CPU allows
     private (string Name, long Offset, long Length)? _open;
     private long _written;
 
@@ -80,7 +80,7 @@ internal sealed class ZipWriter(Stream stream)
             throw new InvalidOperationException($"The zip entry '{name}' was announced with {length} bytes but {_written} were written.");
         }
 
-        uint crc = _crc.Value;
+        uint crc = _crc.GetCurrentHashAsUInt32();
         long end = stream.Position;
         Span<byte> crcBytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(crcBytes, crc);
