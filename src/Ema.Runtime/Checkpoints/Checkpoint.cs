@@ -64,7 +64,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
-        if (ema is { IsEmaInModel: true })
+        if (ema is { ModelHoldsAnEma: true })
         {
             throw new InvalidOperationException("Checkpoint.Save was called while the EMA weights are in the model (inside UseEmaWeights()): 'net' must hold the raw weights. Save after the scope is disposed.");
         }
@@ -184,7 +184,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
-        if (ema is { IsEmaInModel: true })
+        if (ema is { ModelHoldsAnEma: true })
         {
             throw new InvalidOperationException("Checkpoint.Resume was called inside UseEmaWeights(): dispose the scope first.");
         }
@@ -207,6 +207,10 @@ public static class Checkpoint
 
             emaTargets = ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
             emaSources = Match(content, CheckpointContent.EmaNet, emaTargets);
+            foreach (string name in emaTargets.Keys.Where(ema.IsExcluded).ToList())
+            {
+                emaTargets.Remove(name); // the model's own tensor: its value comes from 'net'
+            }
         }
 
         byte[]? optimizerState = null;

@@ -48,6 +48,12 @@ public sealed partial class ModelEma : IDisposable
             throw new ArgumentException($"ModelEmaOptions.FloatingDtype = {dtype} is not a floating-point dtype; use Float32, Float64, BFloat16 or Float16.", nameof(options));
         }
 
+        if (TwinBinding.IsBoundTwin(model))
+        {
+            // Averaging it would re-point its tensors away from the EMA it views.
+            throw new InvalidOperationException($"The model {model.GetName()} is bound as the twin of another ModelEma: a twin computes with that EMA's weights and is never trained, so it cannot have an EMA of its own. Dispose its TwinBinding first.");
+        }
+
         EmaParams = parameters;
         Options = options;
         _schedule = parameters.NewSchedule();

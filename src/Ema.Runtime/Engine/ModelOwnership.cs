@@ -20,6 +20,9 @@ internal static class ModelOwnership
     /// Call under <see cref="Gate"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Only some of the tensors are shared, or with another set (the model changed, or it is part of another averaged model).</exception>
+    /// <summary>Whether any of <paramref name="tensors"/> is averaged by a live ModelEma (it was re-pointed at a shared buffer).</summary>
+    public static bool AveragesAny(IEnumerable<Tensor> tensors) => tensors.Any(t => s_shares.TryGetValue(t, out _));
+
     public static SharedModel? Find(IReadOnlyList<Tensor> tensors)
     {
         SharedModel? found = null;
@@ -96,7 +99,8 @@ internal static class ModelOwnership
     private static InvalidOperationException PartlyShared() => new(
         "Some of this model's tensors are averaged by a live ModelEma of a different set of tensors: the model gained or lost " +
         "tensors since its first ModelEma was made, or it is a part (or a parent) of a model that has one. Every ModelEma of one " +
-        "model must see the same tensors: dispose the existing ModelEma objects first, or average the whole model.");
+        "model must see the same tensors, so they must also leave out the same ones (ModelEmaOptions.Exclude; FrozenParameters picks another " +
+        "set once a layer is unfrozen): dispose the existing ModelEma objects first, or average the whole model.");
 }
 
 /// <summary>The flat buffers a model's tensors are views of, and the live EMAs that average them.</summary>

@@ -37,6 +37,15 @@ public sealed class TwinBinding : IDisposable
     /// <summary>Whether the twin still views the EMA (false after <see cref="Dispose"/> or after the EMA was disposed).</summary>
     public bool IsBound => !_released;
 
+    /// <summary>Whether <paramref name="module"/> is bound as a twin right now.</summary>
+    internal static bool IsBoundTwin(nn.Module module)
+    {
+        lock (s_bound)
+        {
+            return s_bound.TryGetValue(module, out TwinBinding? binding) && binding.IsBound;
+        }
+    }
+
     /// <summary>Unbinds the twin: its tensors get their own copies of the values they view now.</summary>
     public void Dispose()
     {
@@ -70,6 +79,11 @@ public sealed class TwinBinding : IDisposable
         }
 
         CheckSameArchitecture(twin.state_dict(), targets);
+        if (ModelOwnership.AveragesAny(twin.state_dict().Values))
+        {
+            // Binding re-points the twin's tensors: that module's own EMA would go on averaging a buffer nothing trains.
+            throw new InvalidOperationException("This twin has a live ModelEma of its own: dispose it before binding the module as a twin.");
+        }
 
         // set_ cannot change a tensor's dtype or device, so the twin moves first (this replaces its Parameter objects).
         if (emaDevice is not null)

@@ -19,11 +19,21 @@ public sealed class PostHocEma : IDisposable
     /// <summary>Starts one power EMA of <paramref name="model"/> per sigma_rel (several EMAs of one model share its buffer).</summary>
     /// <param name="model">The model.</param>
     /// <param name="options">The profiles, the snapshot directory and cadence.</param>
-    /// <exception cref="ArgumentException">The snapshot dtype is not a floating-point dtype.</exception>
+    /// <exception cref="ArgumentException">The snapshot dtype is not a floating-point dtype, or snapshots would fall between the EMAs' updates.</exception>
     public PostHocEma(nn.Module model, PostHocEmaOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
+        int cadence = options.EmaOptions.UpdateEvery;
+        if (options.SnapshotEvery % cadence != 0)
+        {
+            // A snapshot between two updates would hold the EMA of an earlier step under a later step's name, and
+            // Synthesize would solve for the wrong profile.
+            throw new ArgumentException(
+                $"PostHocEmaOptions.SnapshotEvery = {options.SnapshotEvery} is not a multiple of EmaOptions.UpdateEvery = {cadence}: snapshots must fall on steps where the EMAs update.",
+                nameof(options));
+        }
+
         if (options.SnapshotDtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
         {
             throw new ArgumentException($"PostHocEmaOptions.SnapshotDtype = {options.SnapshotDtype} is not a floating-point dtype; use Float32, BFloat16, Float16 or Float64.", nameof(options));

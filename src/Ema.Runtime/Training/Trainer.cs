@@ -309,7 +309,16 @@ public sealed class Trainer : IDisposable
                 $"training_params ema_update_every = {Params.EmaUpdateEvery} and TrainerOptions.EmaOptions.UpdateEvery = {options.UpdateEvery} disagree: set the cadence in one place.");
         }
 
-        return options.UpdateEvery != 1 ? options : options with { UpdateEvery = Params.EmaUpdateEvery };
+        ModelEmaOptions chosen = options.UpdateEvery != 1 ? options : options with { UpdateEvery = Params.EmaUpdateEvery };
+        if (chosen.UpdateEvery != 1 && Params.BatchAccumulate != 1)
+        {
+            // The EMA's step is the global batch index: with accumulation, "every k-th step" would count batches,
+            // not optimizer steps, and the d^k correction would be wrong.
+            throw new ArgumentException(
+                $"ema_update_every = {chosen.UpdateEvery} with batch_accumulate = {Params.BatchAccumulate} is not supported: the cadence counts batches, not optimizer steps. Use one of the two.");
+        }
+
+        return chosen;
     }
 
     private static long CountBatches(IEnumerable<(Tensor Input, Tensor Target)> data)
