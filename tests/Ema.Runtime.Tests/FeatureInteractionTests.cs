@@ -55,6 +55,8 @@ public sealed class FeatureInteractionTests
         {
             Assert.Throws<InvalidOperationException>(() => Checkpoint.Resume(path, model, a, optimizer: null));
             Assert.Throws<InvalidOperationException>(() => Checkpoint.Save(dir.File("other.safetensors"), model, a));
+            Assert.Throws<InvalidOperationException>(() => Checkpoint.Save(dir.File("other.safetensors"), model, ema: null)); // net only: still the raw weights
+            Assert.Throws<InvalidOperationException>(() => Checkpoint.Resume(path, model, ema: null, optimizer: null));
         }
 
         AssertSame(raw, Snapshot(model));

@@ -64,7 +64,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
-        if (ema is { ModelHoldsAnEma: true })
+        if (ModelOwnership.HoldsAnEma(model))
         {
             throw new InvalidOperationException("Checkpoint.Save was called while the EMA weights are in the model (inside UseEmaWeights()): 'net' must hold the raw weights. Save after the scope is disposed.");
         }
@@ -184,7 +184,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
-        if (ema is { ModelHoldsAnEma: true })
+        if (ModelOwnership.HoldsAnEma(model))
         {
             throw new InvalidOperationException("Checkpoint.Resume was called inside UseEmaWeights(): dispose the scope first.");
         }

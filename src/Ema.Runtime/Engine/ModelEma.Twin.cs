@@ -55,8 +55,6 @@ public sealed partial class ModelEma
 
     internal bool IsExcluded(string name) => _selection.IsExcluded(name);
 
-    internal bool ModelHoldsAnEma => _share.EmaInModel is not null;
-
     /// <summary>Checks run before each update: twins must not train; left-out frozen parameters that train are reported.</summary>
     private void BeforeUpdate(long step)
     {

@@ -20,6 +20,13 @@ internal static class ModelOwnership
     /// Call under <see cref="Gate"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Only some of the tensors are shared, or with another set (the model changed, or it is part of another averaged model).</exception>
+    /// <summary>
+    /// Whether <paramref name="model"/> computes with an EMA's weights right now (some ModelEma of it is inside
+    /// UseEmaWeights), whichever ModelEma a caller holds, or none.
+    /// </summary>
+    public static bool HoldsAnEma(nn.Module model) =>
+        model.state_dict().Values.Any(t => s_shares.TryGetValue(t, out SharedModel? share) && share.EmaInModel is not null);
+
     /// <summary>Whether any of <paramref name="tensors"/> is averaged by a live ModelEma (it was re-pointed at a shared buffer).</summary>
     public static bool AveragesAny(IEnumerable<Tensor> tensors) => tensors.Any(t => s_shares.TryGetValue(t, out _));
 
