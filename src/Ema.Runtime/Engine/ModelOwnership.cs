@@ -20,16 +20,6 @@ internal static class ModelOwnership
     /// Call under <see cref="Gate"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Only some of the tensors are shared, or with another set (the model changed, or it is part of another averaged model).</exception>
-    /// <summary>
-    /// Whether <paramref name="model"/> computes with an EMA's weights right now (some ModelEma of it is inside
-    /// UseEmaWeights), whichever ModelEma a caller holds, or none.
-    /// </summary>
-    public static bool HoldsAnEma(nn.Module model) =>
-        model.state_dict().Values.Any(t => s_shares.TryGetValue(t, out SharedModel? share) && share.EmaInModel is not null);
-
-    /// <summary>Whether any of <paramref name="tensors"/> is averaged by a live ModelEma (it was re-pointed at a shared buffer).</summary>
-    public static bool AveragesAny(IEnumerable<Tensor> tensors) => tensors.Any(t => s_shares.TryGetValue(t, out _));
-
     public static SharedModel? Find(IReadOnlyList<Tensor> tensors)
     {
         SharedModel? found = null;
@@ -55,6 +45,16 @@ internal static class ModelOwnership
 
         return found;
     }
+
+    /// <summary>
+    /// Whether <paramref name="model"/> computes with an EMA's weights right now (some ModelEma of it is inside
+    /// UseEmaWeights), whichever ModelEma a caller holds, or none.
+    /// </summary>
+    public static bool HoldsAnEma(nn.Module model) =>
+        model.state_dict().Values.Any(t => s_shares.TryGetValue(t, out SharedModel? share) && share.EmaInModel is not null);
+
+    /// <summary>Whether any of <paramref name="tensors"/> is averaged by a live ModelEma (it was re-pointed at a shared buffer).</summary>
+    public static bool AveragesAny(IEnumerable<Tensor> tensors) => tensors.Any(t => s_shares.TryGetValue(t, out _));
 
     /// <summary>Records <paramref name="owner"/> as an EMA of the model; makes the shared record for the first one. Call under <see cref="Gate"/>.</summary>
     public static SharedModel Join(ModelEma owner, Tensor[] tensors, SharedModel? existing, IReadOnlyList<TensorGroup> groups)
