@@ -196,7 +196,6 @@ public static class Checkpoint
         CheckpointInfo info = CheckpointMetadata.Parse(content);
         Dictionary<string, Tensor> modelTargets = StateDict(model);
         Dictionary<string, StoredTensor> modelSources = Match(content, CheckpointContent.Net, modelTargets);
-        Dictionary<string, Tensor>? emaTargets = null;
         Dictionary<string, StoredTensor>? emaSources = null;
         if (ema is not null)
         {
@@ -205,12 +204,7 @@ public static class Checkpoint
                 throw new CheckpointException(path, "the run has an EMA but the checkpoint has no ema_net tensors (it was written without EMA).");
             }
 
-            emaTargets = ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            emaSources = Match(content, CheckpointContent.EmaNet, emaTargets);
-            foreach (string name in emaTargets.Keys.Where(ema.IsExcluded).ToList())
-            {
-                emaTargets.Remove(name); // the model's own tensor: its value comes from 'net'
-            }
+            emaSources = Match(content, CheckpointContent.EmaNet, ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         }
 
         byte[]? optimizerState = null;
@@ -244,9 +238,9 @@ public static class Checkpoint
         CopyInto(content, modelTargets, modelSources);
         if (ema is not null)
         {
-            // Streamed straight into the EMA's own tensors, then the step: the same end state as ModelEma.Load.
-            CopyInto(content, emaTargets!, emaSources!);
-            ema.RestoreStep(info.EmaStep ?? 0);
+            // Through ModelEma.Load, which skips left-out tensors (the model's own, just read from 'net'), keeps its
+            // guards, and sets the step.
+            ema.Load((name, target) => CopyInto(content, name, target, emaSources![name]), info.EmaStep ?? 0);
         }
 
         return info;
@@ -307,20 +301,23 @@ public static class Checkpoint
     /// </summary>
     private static void CopyInto(CheckpointContent content, Dictionary<string, Tensor> targets, Dictionary<string, StoredTensor> sources)
     {
-        string? current = null;
+        foreach ((string name, Tensor target) in targets)
+        {
+            CopyInto(content, name, target, sources[name]);
+        }
+    }
+
+    private static void CopyInto(CheckpointContent content, string name, Tensor target, StoredTensor source)
+    {
         try
         {
-            foreach ((string name, Tensor target) in targets)
-            {
-                current = sources[name].Name;
-                TensorStreaming.ReadInto(content.Stream, sources[name], target);
-            }
+            TensorStreaming.ReadInto(content.Stream, source, target);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CheckpointException(content.Path,
                 $"reading the tensor data failed after every check had passed: {e.Message} The tensors before this one were already loaded: the model (or EMA) is partly replaced; load it again.",
-                current, e);
+                source.Name, e);
         }
     }
 }

@@ -14,8 +14,5 @@ namespace Ema;
 internal sealed record StoredTensor(string Name, ScalarType Type, long[] Shape, long Offset, long Length)
 {
     /// <summary>Whether a value of this dtype may be loaded into a tensor of <paramref name="target"/>: the same dtype, or floating point to floating point.</summary>
-    public bool ConvertsTo(ScalarType target) => Type == target || (IsFloating(Type) && IsFloating(target));
-
-    public static bool IsFloating(ScalarType type) =>
-        type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
+    public bool ConvertsTo(ScalarType target) => Type == target || (FloatingDtypes.Contains(Type) && FloatingDtypes.Contains(target));
 }

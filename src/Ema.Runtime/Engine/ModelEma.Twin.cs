@@ -53,8 +53,6 @@ public sealed partial class ModelEma
 
     internal void Unbind(TwinBinding binding) => _twins.Remove(binding);
 
-    internal bool IsExcluded(string name) => _selection.IsExcluded(name);
-
     /// <summary>Checks run before each update: twins must not train; left-out frozen parameters that train are reported.</summary>
     private void BeforeUpdate(long step)
     {
@@ -66,7 +64,7 @@ public sealed partial class ModelEma
         _selection.ReportUnfrozen(step);
     }
 
-    /// <summary>The EMA tensors <see cref="Load"/> writes: all but the left-out ones, which are the model's own.</summary>
+    /// <summary>The EMA tensors <see cref="Load(IReadOnlyDictionary{string, Tensor}, long)"/> writes: all but the left-out ones, which are the model's own.</summary>
     private IEnumerable<KeyValuePair<string, Tensor>> LoadTargets() => _emaByName.Where(p => !_selection.IsExcluded(p.Key));
 
     private void ReleaseTwins()

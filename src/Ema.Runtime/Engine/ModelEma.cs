@@ -43,7 +43,7 @@ public sealed partial class ModelEma : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.FloatingDtype is { } dtype && !IsFloating(dtype))
+        if (options.FloatingDtype is { } dtype && !FloatingDtypes.Contains(dtype))
         {
             throw new ArgumentException($"ModelEmaOptions.FloatingDtype = {dtype} is not a floating-point dtype; use Float32, Float64, BFloat16 or Float16.", nameof(options));
         }
@@ -303,13 +303,7 @@ public sealed partial class ModelEma : IDisposable
     public void Load(IReadOnlyDictionary<string, Tensor> weights, long step)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        ArgumentOutOfRangeException.ThrowIfNegative(step);
-        ThrowIfUnusable();
-        if (_activeScope is not null)
-        {
-            throw new InvalidOperationException("ModelEma.Load was called inside UseEmaWeights(): the model computes with the EMA weights being replaced. Dispose the scope first.");
-        }
-
+        ThrowIfNotLoadable(step);
         foreach ((string name, Tensor target) in LoadTargets())
         {
             if (!weights.TryGetValue(name, out Tensor? source))
@@ -323,21 +317,40 @@ public sealed partial class ModelEma : IDisposable
             }
         }
 
+        Fill((name, target) => target.copy_(weights[name]), step);
+    }
+
+    /// <summary>
+    /// Restores the EMA through <paramref name="fill"/>, called with each tensor to load (left-out ones are the model's
+    /// and are skipped), then the step: <c>Checkpoint.Resume</c> streams a checkpoint's <c>ema_net</c> straight into
+    /// the EMA's own tensors this way, after checking their shapes in the file's header.
+    /// </summary>
+    internal void Load(Action<string, Tensor> fill, long step)
+    {
+        ThrowIfNotLoadable(step);
+        Fill(fill, step);
+    }
+
+    private void ThrowIfNotLoadable(long step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        ThrowIfUnusable();
+        if (_activeScope is not null)
+        {
+            throw new InvalidOperationException("ModelEma.Load was called inside UseEmaWeights(): the model computes with the EMA weights being replaced. Dispose the scope first.");
+        }
+    }
+
+    private void Fill(Action<string, Tensor> fill, long step)
+    {
         using (no_grad())
         {
             foreach ((string name, Tensor target) in LoadTargets())
             {
-                target.copy_(weights[name]);
+                fill(name, target);
             }
         }
 
-        Step = step;
-    }
-
-    /// <summary>Sets the step after <c>Checkpoint.Resume</c> has streamed a checkpoint's EMA weights straight into <see cref="EmaWeights"/>.</summary>
-    internal void RestoreStep(long step)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(step);
         Step = step;
     }
 
@@ -413,9 +426,6 @@ public sealed partial class ModelEma : IDisposable
         SkippedUpdates++;
         (Options.Warning ?? Console.Error.WriteLine)("warning: " + message);
     }
-
-    private static bool IsFloating(ScalarType dtype) =>
-        dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
 
     private void ReleaseTensors()
     {

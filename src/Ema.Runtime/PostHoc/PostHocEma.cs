@@ -34,7 +34,7 @@ public sealed class PostHocEma : IDisposable
                 nameof(options));
         }
 
-        if (options.SnapshotDtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
+        if (!FloatingDtypes.Contains(options.SnapshotDtype))
         {
             throw new ArgumentException($"PostHocEmaOptions.SnapshotDtype = {options.SnapshotDtype} is not a floating-point dtype; use Float32, BFloat16, Float16 or Float64.", nameof(options));
         }
@@ -100,11 +100,7 @@ public sealed class PostHocEma : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(snapshotDirectory);
         ArgumentNullException.ThrowIfNull(model);
-        if (!(sigmaRel > 0.0 && sigmaRel < PowerProfile.MaxSigmaRel))
-        {
-            throw new ArgumentOutOfRangeException(nameof(sigmaRel), sigmaRel, string.Create(CultureInfo.InvariantCulture,
-                $"sigma_rel = {sigmaRel:R} is outside the allowed range: it must be > 0 and < 1/sqrt(12) = {PowerProfile.MaxSigmaRel:R}."));
-        }
+        _ = PowerProfile.GammaOf(sigmaRel); // the range check, before any snapshot is read
 
         List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, model, atStep);
         long step = atStep ?? snapshots[^1].Step;

@@ -9,6 +9,7 @@ internal static class PostHocSynthesis
     {
         Dictionary<string, Tensor> targets = model.state_dict();
         var sums = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var counters = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             using (no_grad())
@@ -19,28 +20,31 @@ internal static class PostHocSynthesis
                     sums.Add(name, zeros(target.shape, dtype));
                 }
 
+                // Integer buffers (BatchNorm's num_batches_tracked) are counters, not averages: the latest snapshot's
+                // values, kept aside while it streams by and put in only once every snapshot has been read.
+                PostHocSnapshot latest = snapshots.MaxBy(s => s.Step)!;
                 for (int i = 0; i < snapshots.Count; i++)
                 {
                     double weight = weights[i];
+                    bool isLatest = ReferenceEquals(snapshots[i], latest);
                     int seen = ForEachModelTensor(snapshots[i], targets, (name, tensor) =>
                     {
                         if (sums.TryGetValue(name, out Tensor? sum))
                         {
                             sum.add_(tensor, alpha: weight);
                         }
+                        else if (isLatest && !tensor.is_floating_point())
+                        {
+                            counters.Add(name, tensor.clone());
+                        }
                     });
                     RequireAll(snapshots[i], seen, targets.Count);
                 }
 
-                // Integer buffers (BatchNorm's num_batches_tracked) are counters, not averages: the latest value.
-                PostHocSnapshot latest = snapshots.MaxBy(s => s.Step)!;
-                ForEachModelTensor(latest, targets, (name, tensor) =>
+                foreach ((string name, Tensor counter) in counters)
                 {
-                    if (!tensor.is_floating_point())
-                    {
-                        targets[name].copy_(tensor);
-                    }
-                });
+                    targets[name].copy_(counter);
+                }
 
                 foreach ((string name, Tensor sum) in sums)
                 {
@@ -50,9 +54,9 @@ internal static class PostHocSynthesis
         }
         finally
         {
-            foreach (Tensor sum in sums.Values)
+            foreach (Tensor owned in sums.Values.Concat(counters.Values))
             {
-                sum.Dispose();
+                owned.Dispose();
             }
         }
     }
