@@ -10,7 +10,9 @@ internal static class DiagnosticDescriptors
     /// <summary>Diagnostic property with the exact text that replaces the diagnostic's span (read by the code fixes).</summary>
     public const string ReplacementProperty = "Replacement";
 
-    private const string HelpBase = "https://github.com/ema-dotnet/ema/blob/main/docs/diagnostics/";
+    // No helpLinkUri: the project has no public address yet, and a link that does not resolve is worse than none.
+    // Each id's page ships in the package (docs/diagnostics/EMA000N.md), and the description says so.
+    private const string PagePrefix = " Help: docs/diagnostics/";
 
     public static readonly DiagnosticDescriptor DecayOutOfRange = Create(
         "EMA0001",
@@ -55,5 +57,5 @@ internal static class DiagnosticDescriptors
         "Keys in an ema_params object are decay, decay_type and the snake_case constructor parameters of the registered schedules; any other key is an error when the config is loaded.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
-        new(id, title, message, Category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpBase + id + ".md");
+        new(id, title, message, Category, severity, isEnabledByDefault: true, description: description + PagePrefix + id + ".md in the Ema.Runtime package.", helpLinkUri: null);
 }

@@ -1,3 +1,4 @@
+using Ema.Shared;
 using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
 
@@ -60,9 +61,9 @@ internal sealed class EmaSymbols
 
     private static EmaSymbols? TryCreate(Compilation compilation)
     {
-        INamedTypeSymbol? emaParams = compilation.GetTypeByMetadataName("Ema.EmaParams");
-        INamedTypeSymbol? decayFunction = compilation.GetTypeByMetadataName("Ema.IDecayFunction");
-        INamedTypeSymbol? scheduleAttribute = compilation.GetTypeByMetadataName("Ema.DecayScheduleAttribute");
+        INamedTypeSymbol? emaParams = compilation.GetTypeByMetadataName(EmaTypeNames.EmaParams);
+        INamedTypeSymbol? decayFunction = compilation.GetTypeByMetadataName(EmaTypeNames.DecayFunction);
+        INamedTypeSymbol? scheduleAttribute = compilation.GetTypeByMetadataName(EmaTypeNames.DecayScheduleAttribute);
         IPropertySymbol? decay = emaParams?.GetMembers("Decay").OfType<IPropertySymbol>().FirstOrDefault();
         if (emaParams is null || decayFunction is null || scheduleAttribute is null || decay is null)
         {
@@ -74,8 +75,8 @@ internal sealed class EmaSymbols
             decay,
             decayFunction,
             scheduleAttribute,
-            compilation.GetTypeByMetadataName("Ema.DecayScheduleProviderAttribute"),
-            compilation.GetTypeByMetadataName("Ema.DecaySchedules"),
+            compilation.GetTypeByMetadataName(EmaTypeNames.ProviderAttribute),
+            compilation.GetTypeByMetadataName(EmaTypeNames.DecaySchedules),
             compilation.GetTypeByMetadataName("System.ComponentModel.DataAnnotations.RangeAttribute"),
             compilation.GetTypeByMetadataName("System.Attribute"));
     }

@@ -17,10 +17,10 @@ namespace Ema.Generators;
 /// </summary>
 internal static class Parser
 {
-    public const string ScheduleAttributeName = "Ema.DecayScheduleAttribute";
-    public const string ProviderAttributeName = "Ema.DecayScheduleProviderAttribute";
-    private const string DecayFunctionName = "Ema.IDecayFunction";
-    private const string RuntimeAssemblyName = "Ema.Runtime";
+    public const string ScheduleAttributeName = EmaTypeNames.DecayScheduleAttribute;
+    public const string ProviderAttributeName = EmaTypeNames.ProviderAttribute;
+    private const string DecayFunctionName = EmaTypeNames.DecayFunction;
+    private const string RuntimeAssemblyName = EmaTypeNames.RuntimeAssembly;
 
     public static ScheduleModel? ParseSchedule(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -235,8 +235,8 @@ internal static class Parser
     public static AssemblyModel ParseAssembly(Compilation compilation, CancellationToken cancellationToken)
     {
         string assemblyName = compilation.AssemblyName ?? "Assembly";
-        bool hasRuntime = compilation.GetTypeByMetadataName("Ema.DecaySchedules") != null
-            && compilation.GetTypeByMetadataName("Ema.DecayScheduleRegistration") != null
+        bool hasRuntime = compilation.GetTypeByMetadataName(EmaTypeNames.DecaySchedules) != null
+            && compilation.GetTypeByMetadataName(EmaTypeNames.Registration) != null
             && compilation.GetTypeByMetadataName(ProviderAttributeName) != null;
         bool hasModuleInitializer = compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.ModuleInitializerAttribute") != null;
 
@@ -268,7 +268,7 @@ internal static class Parser
 
         return new AssemblyModel(
             assemblyName,
-            "Ema.Generated." + RegistryNaming.Identifier(assemblyName),
+            EmaTypeNames.GeneratedNamespace + "." + RegistryNaming.Identifier(assemblyName),
             hasRuntime,
             hasModuleInitializer,
             new EquatableArray<string>(registries));

@@ -148,7 +148,7 @@ public sealed class JsonConfigAnalyzerTests
     [Fact]
     public async Task Schedules_of_referenced_provider_assemblies_count_and_others_do_not()
     {
-        MetadataReference provider = Library("Provider", "[assembly: Ema.DecayScheduleProvider(typeof(Lib.Registry))]", "linear");
+        MetadataReference provider = Library("Provider", "[assembly: Ema.__Internals.DecayScheduleProvider(typeof(Lib.Registry))]", "linear");
         MetadataReference notProvider = Library("Plain", string.Empty, "sigmoid");
         var test = new Test(Code, ("train.json", """
             [{"ema_params": {"decay_type": "linear", "slope": 2}}, {"ema_params": {"decay_type": {|EMA0002:"sigmoid"|}}}]

@@ -21,6 +21,8 @@ public sealed class PackageContentTests(PackageFixture package)
             "analyzers/dotnet/roslyn4.8/cs/Ema.Analyzers.CodeFixes.dll",
             "buildTransitive/Ema.Runtime.targets",
             "PACKAGE.md",
+            "docs/diagnostics/EMA0001.md",
+            "docs/diagnostics/EMA0006.md",
         };
         Assert.All(expected, e => Assert.Contains(e, entries));
 

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace Ema;
+namespace Ema.__Internals;
 
 /// <summary>
 /// A config object (a JSON object or a configuration section) that generated binders read schedule parameters

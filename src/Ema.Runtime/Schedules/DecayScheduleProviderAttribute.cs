@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace Ema;
+namespace Ema.__Internals;
 
 /// <summary>
 /// Marks an assembly whose generated <paramref name="registry"/> class registers decay schedules; its

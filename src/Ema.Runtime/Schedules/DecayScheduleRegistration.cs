@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace Ema;
+namespace Ema.__Internals;
 
 /// <summary>
 /// One registered schedule: its name, its parameters record, its config keys and how to bind them. Generated code
