@@ -29,6 +29,7 @@ public sealed partial class ModelEma : IDisposable
     private EmaWeightsScope? _activeScope;
     private long _lastStep;                  // the step of the last accepted Update call (or the step loaded): the next must be greater
     private string? _incompleteLoad;         // why the EMA's values cannot be handed out: a load stopped part-way
+    private bool _structureChecked;          // the model's module tree was walked once since the EMA was made (ModelTensors)
     private bool _disposed;
 
     /// <summary>Makes the EMA of <paramref name="model"/>, starting from its current weights.</summary>
@@ -71,9 +72,6 @@ public sealed partial class ModelEma : IDisposable
         Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
         lock (ModelOwnership.Gate)
         {
-            // Making the EMA re-points the model's tensors: the rule of every write (not inside a scope, not a twin).
-            ModelOwnership.ThrowIfNotWritable(model, "new ModelEma");
-
             // Another live EMA of this model already re-pointed its tensors: share that buffer instead of moving them again.
             SharedModel? existing = ModelOwnership.Find(modelTensors);
             if (existing?.EmaInModel is not null)
@@ -82,6 +80,10 @@ public sealed partial class ModelEma : IDisposable
                     "A ModelEma of this model is being made inside another ModelEma's UseEmaWeights(): the model holds that EMA's weights, " +
                     "so the new EMA would start from them. Dispose the scope first.");
             }
+
+            // Making the EMA re-points the model's tensors: the rule of every write (not inside a scope, not a twin; also
+            // a part or a parent of such a model).
+            ModelOwnership.ThrowIfNotWritable(model, "new ModelEma");
 
             var groups = new List<TensorGroup>(members.Count);
             try
@@ -187,7 +189,10 @@ public sealed partial class ModelEma : IDisposable
     /// step a checkpoint restored, <see cref="Load(IReadOnlyDictionary{string, Tensor}, long)"/>), and, for a schedule
     /// that reads the total (<c>exp</c>, <c>cosine</c>, any schedule of your own), at most <paramref name="totalSteps"/>.
     /// A step that breaks it changes nothing. The model's weights are checked first (<see cref="ModelEmaOptions.NonFinite"/>),
-    /// and so is the model itself: a tensor registered, removed or replaced since the EMA was made is an error naming it.
+    /// and so is the model itself: a tensor replaced or disposed since the EMA was made is an error naming it, and so is
+    /// one registered or removed since (found at the first update, and at every hand-out of the weights: validation,
+    /// checkpoints, <see cref="EmaWeights"/>, <see cref="CopyToModel"/>; walking the module tree every update would cost
+    /// as much as the update).
     /// </remarks>
     /// <param name="step">The step, counting from 1: the global index of this optimizer step.</param>
     /// <param name="totalSteps">The total number of steps (batches per epoch x max epochs).</param>
@@ -196,7 +201,7 @@ public sealed partial class ModelEma : IDisposable
     /// <exception cref="NonFiniteWeightsException">The model's weights hold NaN or infinity and the policy is <see cref="NonFinitePolicy.Throw"/>.</exception>
     public void Update(long step, long totalSteps)
     {
-        ThrowIfUnusable();
+        ThrowIfUnusable(updating: true);
         if (_activeScope is not null)
         {
             throw new InvalidOperationException("ModelEma.Update was called inside UseEmaWeights(): the model holds the EMA weights, so the update would average the EMA with itself. Dispose the scope first.");
@@ -605,13 +610,20 @@ public sealed partial class ModelEma : IDisposable
     /// The checks before every use: not disposed, the model has the very tensors the EMA was made from (none
     /// registered, removed, replaced or disposed since), and no load stopped part-way (except for a new load).
     /// </summary>
-    private void ThrowIfUnusable(bool loading = false)
+    /// <param name="loading">A load is about to replace the weights: a previous load that stopped part-way is no reason to refuse.</param>
+    /// <param name="updating">
+    /// The per-update path: the model's tensors are walked for registrations only at the first update (about 1 ms per
+    /// 160 modules); every hand-out of the weights walks them.
+    /// </param>
+    private void ThrowIfUnusable(bool loading = false, bool updating = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_modelTensors.FindChange() is { } change)
+        if (_modelTensors.FindChange(full: !updating || !_structureChecked) is { } change)
         {
             throw new InvalidOperationException(change);
         }
+
+        _structureChecked = true;
 
         if (!loading && _incompleteLoad is { } reason)
         {

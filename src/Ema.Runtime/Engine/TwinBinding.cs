@@ -41,15 +41,6 @@ public sealed class TwinBinding : IDisposable
     /// <summary>Whether the twin still views the EMA (false after <see cref="Dispose"/> or after the EMA was disposed).</summary>
     public bool IsBound => !_released;
 
-    /// <summary>Whether <paramref name="module"/> is bound as a twin right now.</summary>
-    internal static bool IsBoundTwin(nn.Module module)
-    {
-        lock (s_bound)
-        {
-            return s_bound.TryGetValue(module, out TwinBinding? binding) && binding.IsBound;
-        }
-    }
-
     /// <summary>Whether <paramref name="tensor"/> is a tensor of a bound twin (a view of an EMA's weights, or of a left-out model tensor).</summary>
     internal static bool IsBoundTensor(Tensor tensor)
     {
