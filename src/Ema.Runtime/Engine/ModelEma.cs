@@ -486,7 +486,7 @@ public sealed partial class ModelEma : IDisposable
     private void RefuseNonFinite(long step, string name, string values)
     {
         bool refuse = Options.NonFinite == NonFinitePolicy.Throw;
-        string message = $"The model's weights hold {values} at step {step} (first in '{name}'): the EMA update was {(refuse ? "refused" : "skipped")} and the EMA keeps its last finite weights.";
+        string message = $"The model's weights hold {values} at step {ConfigErrors.Format(step)} (first in '{name}'): the EMA update was {(refuse ? "refused" : "skipped")} and the EMA keeps its last finite weights.";
         if (refuse)
         {
             throw new NonFiniteWeightsException(message, step);

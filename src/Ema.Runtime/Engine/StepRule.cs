@@ -26,26 +26,26 @@ internal static class StepRule
     {
         if (totalSteps < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, Invariant(
+            throw ConfigErrors.ArgumentOutOfRange(nameof(totalSteps), Invariant(
                 $"{operation}: totalSteps = {totalSteps} is outside the allowed range: it must be at least 1 (batches per epoch x max epochs)."));
         }
 
         if (step < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(step), step, Invariant(
+            throw ConfigErrors.ArgumentOutOfRange(nameof(step), Invariant(
                 $"{operation}: step = {step} is outside the allowed range: steps count optimizer steps from 1 (step 0 would give most schedules decay 0)."));
         }
 
         if (step <= previousStep)
         {
-            throw new ArgumentOutOfRangeException(nameof(step), step, string.Create(CultureInfo.InvariantCulture,
+            throw ConfigErrors.ArgumentOutOfRange(nameof(step), string.Create(CultureInfo.InvariantCulture,
                 $"{operation}: step = {step} does not come after the previous step {previousStep}: each update's step must be greater than the last one's " +
                 $"(or than the step a checkpoint restored). Pass the global optimizer step, not the batch index inside the epoch."));
         }
 
         if (totalReader is not null && step > totalSteps)
         {
-            throw new ArgumentOutOfRangeException(nameof(step), step, string.Create(CultureInfo.InvariantCulture,
+            throw ConfigErrors.ArgumentOutOfRange(nameof(step), string.Create(CultureInfo.InvariantCulture,
                 $"{operation}: step = {step} is past totalSteps = {totalSteps}: the '{totalReader}' schedule reads the total, and past it the decay " +
                 $"no longer follows the schedule (cosine freezes the EMA). Pass the real total: batches per epoch x max epochs, counting the epochs of a resumed run."));
         }

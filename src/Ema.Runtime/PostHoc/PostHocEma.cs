@@ -145,8 +145,8 @@ public sealed class PostHocEma : IDisposable
         long last = all[^1].Step;
         if (atStep is { } wanted && wanted > last)
         {
-            throw new ArgumentOutOfRangeException(nameof(atStep), wanted,
-                $"atStep = {wanted} is past the last snapshot in '{directory}' (step {last}): an EMA can be synthesized only up to the last snapshot.");
+            throw ConfigErrors.ArgumentOutOfRange(nameof(atStep),
+                $"atStep = {ConfigErrors.Format(wanted)} is past the last snapshot in '{directory}' (step {last}): an EMA can be synthesized only up to the last snapshot.");
         }
 
         List<PostHocSnapshot> used = all.Where(s => s.Step <= (atStep ?? last)).ToList();
