@@ -144,9 +144,10 @@ internal static class RecordEmitter
         w.Line("get => this." + FieldName(p) + ";");
         w.Open("init");
 
-        // Negated so that NaN, which fails every comparison, is out of range too.
+        // Negated so that NaN, which fails every comparison, is out of range too. No actual value is passed: .NET would
+        // append it in the current culture ("Actual value was 0,5."); the message already writes it invariantly.
         w.Open("if (!(" + RangeCondition(p, "value") + "))");
-        w.Line("throw new global::System.ArgumentOutOfRangeException(" + Literals.String(p.PropertyName) + ", value, \"" + p.Key
+        w.Line("throw new global::System.ArgumentOutOfRangeException(" + Literals.String(p.PropertyName) + ", \"" + p.Key
             + " = \" + " + FormatValue(p, "value") + " + \" is outside the allowed range: " + RangeRule(schedule, p) + "\");");
         w.Close();
         w.Line();

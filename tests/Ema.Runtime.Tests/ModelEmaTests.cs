@@ -261,6 +261,7 @@ public sealed class ModelEmaTests
     internal static void Train(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, int steps, ModelEma? ema)
     {
         model.train();
+        long first = ema?.LastStep ?? 0; // a second call continues the steps (the step rule: each greater than the last)
         for (int step = 1; step <= steps; step++)
         {
             using var scope = NewDisposeScope();
@@ -269,7 +270,7 @@ public sealed class ModelEmaTests
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
-            ema?.Update(step, steps);
+            ema?.Update(first + step, first + steps);
         }
     }
 

@@ -55,6 +55,7 @@ public static class Checkpoint
     /// <param name="bestMetric">The best watched validation metric so far, or null.</param>
     /// <exception cref="InvalidOperationException">The EMA weights are swapped into the model (inside <see cref="ModelEma.UseEmaWeights"/>): <c>net</c> would hold the EMA.</exception>
     /// <exception cref="CheckpointException">The file cannot be written (read-only or unusable directory, disk full, ...); the previous file is unchanged.</exception>
+    /// <exception cref="NonFiniteWeightsException">An EMA tensor holds NaN or infinity that <see cref="ModelEmaOptions.NonFinite"/> does not allow (a tensor left out by <see cref="ModelEmaOptions.Exclude"/> is the model's own); nothing is written.</exception>
     public static void Save(string path, nn.Module model, ModelEma? ema = null, optim.Optimizer? optimizer = null,
         int epoch = 0, long globalStep = 0, double? bestMetric = null) =>
         Save(path, model, ema, optimizer, epoch, globalStep, bestMetric, beforeRename: null);
@@ -68,6 +69,8 @@ public static class Checkpoint
         {
             throw new InvalidOperationException("Checkpoint.Save was called while the EMA weights are in the model (inside UseEmaWeights()): 'net' must hold the raw weights. Save after the scope is disposed.");
         }
+
+        ema?.ThrowIfHoldsNonFinite("Checkpoint.Save");
 
         // Conversions made while writing (chunks, the optimizer's byte tensor) die with this scope.
         using var scope = NewDisposeScope();
@@ -155,10 +158,12 @@ public static class Checkpoint
     /// <param name="path">The checkpoint file: safetensors or PyTorch's zip format (a SuperGradients <c>.pth</c>), told apart by content.</param>
     /// <returns>The source used: <c>"ema_net"</c> or <c>"net"</c>.</returns>
     /// <exception cref="CheckpointException">The file is unreadable or malformed, or does not fit the model.</exception>
+    /// <exception cref="InvalidOperationException">The model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>) or is bound as a twin (<see cref="ModelEma.BindTwin"/>); nothing is read or changed.</exception>
     public static string LoadForInference(nn.Module model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
+        ModelOwnership.ThrowIfNotWritable(model, "Checkpoint.LoadForInference");
         using var scope = NewDisposeScope();
         using CheckpointContent content = CheckpointContent.Open(path);
         CheckpointMetadata.CheckVersion(content);
@@ -180,14 +185,12 @@ public static class Checkpoint
     /// <param name="optimizer">The optimizer, or null to leave it as it is.</param>
     /// <returns>The epoch, steps and best metric recorded.</returns>
     /// <exception cref="CheckpointException">The file is unreadable or malformed, or does not fit the model, EMA or optimizer.</exception>
+    /// <exception cref="InvalidOperationException">The model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>) or is bound as a twin (<see cref="ModelEma.BindTwin"/>); nothing is read or changed.</exception>
     public static CheckpointInfo Resume(string path, nn.Module model, ModelEma? ema, optim.Optimizer? optimizer)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
-        if (ModelOwnership.HoldsAnEma(model))
-        {
-            throw new InvalidOperationException("Checkpoint.Resume was called inside UseEmaWeights(): dispose the scope first.");
-        }
+        ModelOwnership.ThrowIfNotWritable(model, "Checkpoint.Resume");
 
         // No dispose scope here: the optimizer makes its state tensors (SGD's momentum buffers) while loading, and a
         // scope would free them on exit. The header is checked against the model, the EMA and the optimizer first;

@@ -29,6 +29,24 @@ internal sealed class EmaSelection
     /// <summary>The left-out tensors by state-dict name (tied weights under each name); the model's own objects.</summary>
     public IReadOnlyList<(string Name, Tensor Tensor)> Excluded => _excluded;
 
+    /// <summary>
+    /// The first left-out floating tensor that holds NaN or infinity, or null. The EMA hands these out as they are
+    /// (they are the model's own), so the non-finite policy checks them at each update and before each save; this
+    /// reads each once (they are usually few, or frozen and small next to the averaged ones).
+    /// </summary>
+    public string? FindNonFinite()
+    {
+        foreach ((string name, Tensor tensor) in _excluded)
+        {
+            if (!tensor.IsInvalid && NonFiniteProbe.FindNonFinite(tensor) is not null)
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Whether the state-dict name is left out of the EMA.</summary>
     public bool IsExcluded(string name) => _names.Contains(name);
 

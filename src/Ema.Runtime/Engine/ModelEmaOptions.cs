@@ -41,8 +41,8 @@ public sealed record ModelEmaOptions
     public int UpdateEvery
     {
         get => _updateEvery;
-        init => _updateEvery = value >= 1 ? value : throw new ArgumentOutOfRangeException(
-            nameof(UpdateEvery), value, $"ModelEmaOptions.UpdateEvery = {value} is outside the allowed range: it must be at least 1 (1 updates on every step).");
+        init => _updateEvery = value >= 1 ? value : throw ConfigErrors.ArgumentOutOfRange(
+            nameof(UpdateEvery), $"ModelEmaOptions.UpdateEvery = {ConfigErrors.Format(value)} is outside the allowed range: it must be at least 1 (1 updates on every step).");
     }
 
     /// <summary>Receives warnings (a skipped update, a left-out frozen parameter that trains). Default: standard error.</summary>

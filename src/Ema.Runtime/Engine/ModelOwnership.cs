@@ -53,6 +53,36 @@ internal static class ModelOwnership
     public static bool HoldsAnEma(nn.Module model) =>
         model.state_dict().Values.Any(t => s_shares.TryGetValue(t, out SharedModel? share) && share.EmaInModel is not null);
 
+    /// <summary>
+    /// The one rule for every operation that writes a model's tensors (loading a checkpoint, synthesizing a post-hoc
+    /// EMA, copying the EMA in, re-pointing them for a new EMA or a twin): refused, with nothing changed, while the
+    /// model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>: the write would land in the
+    /// EMA, or be undone when the scope ends) or while it is bound as a twin (its tensors view an EMA, which the
+    /// write would overwrite). Checked per tensor, so a part or a parent of such a model is refused too.
+    /// </summary>
+    /// <param name="model">The model about to be written.</param>
+    /// <param name="operation">The operation as the message names it, for example <c>"Checkpoint.LoadForInference"</c>.</param>
+    /// <exception cref="InvalidOperationException">The model holds an EMA's weights or is bound as a twin; the message names the scope or the binding.</exception>
+    public static void ThrowIfNotWritable(nn.Module model, string operation)
+    {
+        foreach ((string name, Tensor tensor) in model.state_dict())
+        {
+            if (s_shares.TryGetValue(tensor, out SharedModel? share) && share.EmaInModel is not null)
+            {
+                throw new InvalidOperationException(
+                    $"{operation} would write the model's tensor '{name}' while the EMA weights are in the model (inside ModelEma.UseEmaWeights()): " +
+                    "the write would land in the EMA, or be undone when the scope ends. Nothing was changed; dispose the scope first.");
+            }
+
+            if (TwinBinding.IsBoundTensor(tensor))
+            {
+                throw new InvalidOperationException(
+                    $"{operation} would write the model's tensor '{name}', which views a ModelEma's weights: the model is bound as the twin of a ModelEma (ModelEma.BindTwin), " +
+                    "so the write would overwrite the EMA. Nothing was changed; dispose the TwinBinding first (the twin then keeps its own copy of the weights).");
+            }
+        }
+    }
+
     /// <summary>Whether any of <paramref name="tensors"/> is averaged by a live ModelEma (it was re-pointed at a shared buffer).</summary>
     public static bool AveragesAny(IEnumerable<Tensor> tensors) => tensors.Any(t => s_shares.TryGetValue(t, out _));
 

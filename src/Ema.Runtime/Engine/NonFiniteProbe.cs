@@ -28,9 +28,18 @@ internal sealed class NonFiniteProbe : IDisposable
     private readonly Tensor _extreme;  // 0-dim, the buffer's dtype: amax or amin (the out= overloads require it)
     private readonly Tensor _asDouble; // 0-dim float64: a result converted, readable for every floating dtype
 
-    public NonFiniteProbe(Tensor flat)
+    private readonly double _limit;    // the largest magnitude the EMA's dtype holds, when it is narrower than the model's; else infinity
+
+    /// <summary>Makes the probe of <paramref name="flat"/>.</summary>
+    /// <param name="flat">The group's 1-D model buffer (not owned).</param>
+    /// <param name="limit">
+    /// The largest finite magnitude of the EMA's dtype when it is narrower than the model's (a float16 EMA of a
+    /// float32 model): a larger value would become infinity in the EMA, so it counts as non-finite. Infinity otherwise.
+    /// </param>
+    public NonFiniteProbe(Tensor flat, double limit = double.PositiveInfinity)
     {
         _flat = flat;
+        _limit = limit;
         long rows = flat.numel() / RowValues;
         if (rows >= 2)
         {
@@ -47,8 +56,9 @@ internal sealed class NonFiniteProbe : IDisposable
         _asDouble = empty(Array.Empty<long>(), ScalarType.Float64, flat.device);
     }
 
-    /// <summary>Whether the buffer holds NaN or infinity.</summary>
-    public bool HasNonFinite() => !FastSumIsFinite() && HasNonFinite(_flat);
+    /// <summary>Whether the buffer holds NaN or infinity (or, with a limit, a value beyond it).</summary>
+    /// <remarks>With a limit the sum cannot decide (finite values beyond it sum to a finite number): the exact test runs.</remarks>
+    public bool HasNonFinite() => (double.IsFinite(_limit) || !FastSumIsFinite()) && HasNonFinite(_flat);
 
     /// <summary>Whether the 1-D <paramref name="values"/> (of the buffer's dtype and device) hold NaN or infinity, exactly.</summary>
     public bool HasNonFinite(Tensor values)
@@ -61,7 +71,7 @@ internal sealed class NonFiniteProbe : IDisposable
         // The out= overloads return a second handle to _extreme; it is released at once.
         using (values.amax(FirstDimension, false, _extreme))
         {
-            if (!double.IsFinite(Read(_extreme)))
+            if (!Fits(Read(_extreme)))
             {
                 return true;
             }
@@ -69,8 +79,38 @@ internal sealed class NonFiniteProbe : IDisposable
 
         using (values.amin(FirstDimension, false, _extreme))
         {
-            return !double.IsFinite(Read(_extreme));
+            return !Fits(Read(_extreme));
         }
+    }
+
+    /// <summary>
+    /// Why <paramref name="values"/> (any shape, any floating dtype) cannot enter an EMA: "NaN or infinity", or a
+    /// value beyond <paramref name="limit"/>; null when they can. Allocates: for construction, loads and saves, not
+    /// for the per-update path.
+    /// </summary>
+    public static string? FindNonFinite(Tensor values, double limit = double.PositiveInfinity)
+    {
+        if (!values.is_floating_point() || values.numel() == 0)
+        {
+            return null;
+        }
+
+        using var scope = NewDisposeScope();
+        if (!values.isfinite().all().item<bool>())
+        {
+            return "NaN or infinity";
+        }
+
+        if (double.IsFinite(limit))
+        {
+            double largest = values.abs().max().to_type(ScalarType.Float64).item<double>();
+            if (largest > limit)
+            {
+                return ConfigErrors.Format(largest) + ", beyond the EMA dtype's largest finite value " + ConfigErrors.Format(limit) + " (it would become infinity there)";
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc/>
@@ -106,6 +146,8 @@ internal sealed class NonFiniteProbe : IDisposable
         using Tensor sum = values.sum();
         return double.IsFinite(Read(sum));
     }
+
+    private bool Fits(double value) => double.IsFinite(value) && Math.Abs(value) <= _limit;
 
     private double Read(Tensor result)
     {

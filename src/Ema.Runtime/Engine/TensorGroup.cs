@@ -23,6 +23,7 @@ internal sealed class TensorGroup : IDisposable
 
     private TensorGroup(TensorSlot[] slots, Tensor modelFlat, Tensor emaFlat, bool averaged, bool swappable, Tensor? staging)
     {
+        Limit = averaged ? FloatingDtypes.NarrowingLimit(modelFlat.dtype, emaFlat.dtype) : double.PositiveInfinity;
         Slots = slots;
         _modelFlat = modelFlat;
         _emaFlat = emaFlat;
@@ -39,7 +40,7 @@ internal sealed class TensorGroup : IDisposable
         if (averaged)
         {
             _weight = zeros(Array.Empty<long>(), emaFlat.dtype, emaFlat.device);
-            _probe = new NonFiniteProbe(modelFlat);
+            _probe = new NonFiniteProbe(modelFlat, Limit);
             if (staging is null && !swappable)
             {
                 _chunked = new ChunkedLerp(modelFlat, emaFlat);
@@ -52,6 +53,17 @@ internal sealed class TensorGroup : IDisposable
 
     /// <summary>Floating-point groups are averaged; integer and bool groups are copied.</summary>
     public bool IsAveraged { get; }
+
+    /// <summary>
+    /// The largest model value the EMA's dtype holds, when it is narrower than the model's (a float16 EMA of a float32
+    /// model); infinity otherwise. The non-finite check refuses larger values like NaN: they would become infinity.
+    /// </summary>
+    public double Limit { get; }
+
+    /// <summary>What the non-finite check of this group refuses, as messages say it.</summary>
+    public string RefusedValues => double.IsFinite(Limit)
+        ? $"NaN, infinity or a value beyond {ConfigErrors.Format(Limit)} (the largest finite {_emaFlat.dtype} of the EMA: it would become infinity there)"
+        : "NaN or infinity";
 
     /// <summary>Whether the EMA has the model's dtype and device, so no conversion stands between the two buffers.</summary>
     public bool IsSwappable => Swap != SwapMethod.Copy;
@@ -167,6 +179,28 @@ internal sealed class TensorGroup : IDisposable
         return _probe.HasNonFinite(flat);
     }
 
+    /// <summary>
+    /// The first state-dict name whose EMA values hold NaN or infinity, with what was found, or null (for saves: reads
+    /// the EMA buffer once, allocating; not for the per-update path).
+    /// </summary>
+    public (string Name, string Found)? FindNonFiniteEma()
+    {
+        if (!IsAveraged || NonFiniteProbe.FindNonFinite(_emaFlat) is null)
+        {
+            return null;
+        }
+
+        foreach (TensorSlot slot in Slots)
+        {
+            if (NonFiniteProbe.FindNonFinite(slot.EmaView) is { } found)
+            {
+                return (slot.Names[0], found);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Makes the model compute with the EMA weights.</summary>
     /// <param name="emaBufferIsViewed">
     /// Something else computes with the EMA's buffer (a bound twin): its values must stay, so the group re-points
@@ -250,23 +284,6 @@ internal sealed class TensorGroup : IDisposable
 
     /// <summary>Copies the EMA weights into the model's own buffer.</summary>
     public void CopyEmaToModel() => _modelFlat.copy_(_emaFlat);
-
-    /// <summary>The first state-dict name of a model tensor that was replaced or disposed since the group was made, or null.</summary>
-    public string? FindReplacedTensor()
-    {
-        foreach (TensorSlot slot in Slots)
-        {
-            foreach (Tensor tensor in slot.ModelTensors)
-            {
-                if (tensor.IsInvalid)
-                {
-                    return slot.Names[0];
-                }
-            }
-        }
-
-        return null;
-    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -20,6 +20,10 @@ public sealed class TwinBinding : IDisposable
     // A module bound to two EMAs would view the second one's tensors while the first still checks them.
     private static readonly ConditionalWeakTable<nn.Module, TwinBinding> s_bound = new();
 
+    // The twin tensors of every live binding, so that a write into any module holding one (the twin, a part or a
+    // parent of it) is refused by ModelOwnership.ThrowIfNotWritable.
+    private static readonly ConditionalWeakTable<Tensor, TwinBinding> s_boundTensors = new();
+
     private readonly ModelEma _owner;
     private readonly (string Name, Tensor Twin, Tensor Target)[] _bound;
     private bool _released;
@@ -37,12 +41,12 @@ public sealed class TwinBinding : IDisposable
     /// <summary>Whether the twin still views the EMA (false after <see cref="Dispose"/> or after the EMA was disposed).</summary>
     public bool IsBound => !_released;
 
-    /// <summary>Whether <paramref name="module"/> is bound as a twin right now.</summary>
-    internal static bool IsBoundTwin(nn.Module module)
+    /// <summary>Whether <paramref name="tensor"/> is a tensor of a bound twin (a view of an EMA's weights, or of a left-out model tensor).</summary>
+    internal static bool IsBoundTensor(Tensor tensor)
     {
         lock (s_bound)
         {
-            return s_bound.TryGetValue(module, out TwinBinding? binding) && binding.IsBound;
+            return s_boundTensors.TryGetValue(tensor, out TwinBinding? binding) && binding.IsBound;
         }
     }
 
@@ -78,6 +82,8 @@ public sealed class TwinBinding : IDisposable
             }
         }
 
+        // Binding re-points the twin's tensors: the rule of every write (not inside a scope, not a twin already).
+        ModelOwnership.ThrowIfNotWritable(twin, "ModelEma.BindTwin");
         CheckSameArchitecture(twin.state_dict(), targets);
         if (ModelOwnership.AveragesAny(twin.state_dict().Values))
         {
@@ -131,6 +137,10 @@ public sealed class TwinBinding : IDisposable
         lock (s_bound)
         {
             s_bound.AddOrUpdate(twin, binding);
+            foreach ((_, Tensor tensor, _) in bound)
+            {
+                s_boundTensors.AddOrUpdate(tensor, binding);
+            }
         }
 
         return binding;
@@ -170,6 +180,10 @@ public sealed class TwinBinding : IDisposable
         lock (s_bound)
         {
             s_bound.Remove(Twin);
+            foreach ((_, Tensor tensor, _) in _bound)
+            {
+                s_boundTensors.Remove(tensor);
+            }
         }
 
         using (no_grad())

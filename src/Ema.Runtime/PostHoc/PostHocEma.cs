@@ -65,11 +65,16 @@ public sealed class PostHocEma : IDisposable
     public IReadOnlyList<ModelEma> Emas => _emas;
 
     /// <summary>Updates every profile after one optimizer step, and writes a snapshot of each when <c>step % SnapshotEvery == 0</c>.</summary>
+    /// <remarks>The step follows <see cref="ModelEma.Update"/>'s rule: at least 1, and greater than the previous call's (or the step restored).</remarks>
     /// <param name="step">The step, counting from 1.</param>
     /// <param name="totalSteps">The total number of steps.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The step breaks the step rule; no profile is updated.</exception>
     public void Update(long step, long totalSteps)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // Checked once for all profiles, so that a bad step updates none of them (power schedules do not read the total).
+        StepRule.Check("PostHocEma.Update", step, _emas[0].LastStep, totalSteps, totalReader: null);
         foreach (ModelEma ema in _emas)
         {
             ema.Update(step, totalSteps);
@@ -96,10 +101,12 @@ public sealed class PostHocEma : IDisposable
     /// <param name="atStep">The step wanted, at most the last snapshot's; default: the last snapshot's. Snapshots after it are not used.</param>
     /// <exception cref="ArgumentException">No snapshots, one profile only, no snapshot at or before <paramref name="atStep"/>, or snapshots of another model.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="sigmaRel"/> is out of range, or <paramref name="atStep"/> is past the last snapshot.</exception>
+    /// <exception cref="InvalidOperationException">The model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>) or is bound as a twin (<see cref="ModelEma.BindTwin"/>); nothing is read or changed.</exception>
     public static void Synthesize(string snapshotDirectory, double sigmaRel, nn.Module model, long? atStep = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(snapshotDirectory);
         ArgumentNullException.ThrowIfNull(model);
+        ModelOwnership.ThrowIfNotWritable(model, "PostHocEma.Synthesize");
         _ = PowerProfile.GammaOf(sigmaRel); // the range check, before any snapshot is read
 
         List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, model, atStep);
@@ -138,8 +145,8 @@ public sealed class PostHocEma : IDisposable
         long last = all[^1].Step;
         if (atStep is { } wanted && wanted > last)
         {
-            throw new ArgumentOutOfRangeException(nameof(atStep), wanted,
-                $"atStep = {wanted} is past the last snapshot in '{directory}' (step {last}): an EMA can be synthesized only up to the last snapshot.");
+            throw ConfigErrors.ArgumentOutOfRange(nameof(atStep),
+                $"atStep = {ConfigErrors.Format(wanted)} is past the last snapshot in '{directory}' (step {last}): an EMA can be synthesized only up to the last snapshot.");
         }
 
         List<PostHocSnapshot> used = all.Where(s => s.Step <= (atStep ?? last)).ToList();
@@ -163,6 +170,7 @@ public sealed class PostHocEma : IDisposable
     private void WriteSnapshot(double sigmaRel, ModelEma ema, long step)
     {
         string path = Path.Combine(Options.SnapshotDirectory, PostHocSnapshot.FileName(sigmaRel, step));
+        ema.ThrowIfHoldsNonFinite("PostHocEma.Update (snapshot)");
         var tensors = new List<KeyValuePair<string, Tensor>>();
         try
         {

@@ -35,8 +35,8 @@ public sealed record PostHocEmaOptions
     public long SnapshotEvery
     {
         get => _snapshotEvery;
-        init => _snapshotEvery = value >= 1 ? value : throw new ArgumentOutOfRangeException(
-            nameof(SnapshotEvery), value, $"PostHocEmaOptions.SnapshotEvery = {value} is outside the allowed range: it must be at least 1 (steps between snapshots).");
+        init => _snapshotEvery = value >= 1 ? value : throw ConfigErrors.ArgumentOutOfRange(
+            nameof(SnapshotEvery), $"PostHocEmaOptions.SnapshotEvery = {ConfigErrors.Format(value)} is outside the allowed range: it must be at least 1 (steps between snapshots).");
     }
 
     /// <summary>

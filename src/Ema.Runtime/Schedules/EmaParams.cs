@@ -108,9 +108,8 @@ public abstract record EmaParams
     public static double ValidateDecay(double value) =>
         IsValidDecay(value)
             ? value
-            : throw new ArgumentOutOfRangeException(
+            : throw ConfigErrors.ArgumentOutOfRange(
                 EmaConfigKeys.Decay,
-                value,
                 ConfigErrors.OutOfRange(EmaConfigKeys.Decay, ConfigErrors.Format(value), DecayRule));
 
     /// <summary>Whether a decay lies in the bounds of <see cref="Decay"/>'s [Range] (NaN does not).</summary>

@@ -20,7 +20,7 @@ internal static class PowerProfile
     {
         if (!(sigmaRel > 0.0 && sigmaRel < MaxSigmaRel))
         {
-            throw new ArgumentOutOfRangeException(nameof(sigmaRel), sigmaRel, string.Create(CultureInfo.InvariantCulture,
+            throw ConfigErrors.ArgumentOutOfRange(nameof(sigmaRel), string.Create(CultureInfo.InvariantCulture,
                 $"sigma_rel = {sigmaRel:R} is outside the allowed range: sigma_rel must be > 0 and < 1/sqrt(12) = {MaxSigmaRel:R}, so that gamma > 0."));
         }
 

@@ -23,7 +23,7 @@ public sealed class DistillationLoss : IDisposable
         ArgumentNullException.ThrowIfNull(taskLoss);
         if (!(distillationWeight >= 0.0 && distillationWeight <= 1.0))
         {
-            throw new ArgumentOutOfRangeException(nameof(distillationWeight), distillationWeight, "The distillation weight must lie in [0, 1].");
+            throw ConfigErrors.ArgumentOutOfRange(nameof(distillationWeight), $"The distillation weight {ConfigErrors.Format(distillationWeight)} is outside the allowed range: it must lie in [0, 1].");
         }
 
         _taskLoss = taskLoss;

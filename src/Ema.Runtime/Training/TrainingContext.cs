@@ -22,7 +22,7 @@ public sealed class TrainingContext(torch.nn.Module model, torch.optim.Optimizer
     public TrainingParams Params { get; } = trainingParams ?? throw new ArgumentNullException(nameof(trainingParams));
 
     /// <summary>Training batches per epoch.</summary>
-    public long BatchesPerEpoch { get; } = batchesPerEpoch > 0 ? batchesPerEpoch : throw new ArgumentOutOfRangeException(nameof(batchesPerEpoch), batchesPerEpoch, "An epoch needs at least one batch.");
+    public long BatchesPerEpoch { get; } = batchesPerEpoch > 0 ? batchesPerEpoch : throw ConfigErrors.ArgumentOutOfRange(nameof(batchesPerEpoch), $"batchesPerEpoch = {ConfigErrors.Format(batchesPerEpoch)}: an epoch needs at least one batch.");
 
     /// <summary>The EMA's total steps: batches per epoch x <c>max_epochs</c>.</summary>
     public long TotalSteps => BatchesPerEpoch * Params.MaxEpochs;
