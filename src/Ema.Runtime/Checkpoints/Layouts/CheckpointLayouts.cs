@@ -57,11 +57,6 @@ internal static class CheckpointLayouts
     public static CheckpointLayout Recognize(CheckpointContent content)
     {
         var facts = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach ((string key, string value) in content.Metadata)
-        {
-            facts[key] = value;
-        }
-
         if (content.Has(CheckpointContent.EmaNet) || content.Has(CheckpointContent.Net) && content is not PthContent || HasEntry(content, CheckpointContent.Net))
         {
             return EmaLayout(content, facts);
@@ -167,6 +162,18 @@ internal static class CheckpointLayouts
 
     private static CheckpointLayout EmaLayout(CheckpointContent content, Dictionary<string, string> facts)
     {
+        try
+        {
+            foreach ((string key, string value) in content.Metadata)
+            {
+                facts[key] = value;
+            }
+        }
+        catch (CheckpointException)
+        {
+            // Informative only: loading never needed SuperGradients' epoch or acc (a numpy scalar in older files).
+        }
+
         bool hasEma = content.Has(CheckpointContent.EmaNet);
         WeightsEntry? ema = hasEma ? new WeightsEntry(CheckpointContent.EmaNet, CheckpointContent.EmaNet + ".", () => content.Section(CheckpointContent.EmaNet)) : null;
         WeightsEntry? raw = content.Has(CheckpointContent.Net) ? new WeightsEntry(CheckpointContent.Net, CheckpointContent.Net + ".", () => content.Section(CheckpointContent.Net)) : null;
