@@ -35,6 +35,33 @@ public sealed class CliCommandTests
     }
 
     [Theory]
+    [InlineData("ckpt.safetensors", "safetensors")]
+    [InlineData("ckpt.pth", "pth")]
+    public void Inspect_shows_an_Ema_checkpoint_s_EMA_step_and_parameters(string name, string format)
+    {
+        using var dir = new TempDir();
+        using (var model = new LinearBatchNorm())
+        {
+            using var ema = new ModelEma(model, new ExpEmaParams(decay: 0.99, beta: 15));
+            for (long step = 1; step <= 3; step++)
+            {
+                ema.Update(step, 10);
+            }
+
+            Checkpoint.Save(dir.File(name), model, ema, epoch: 1, globalStep: 3);
+        }
+
+        (int code, string output, string error) = InProcess("inspect", dir.File(name), "--json");
+        Assert.True(code == 0, error);
+        JsonNode json = JsonNode.Parse(output)!;
+        Assert.Equal(format, json["format"]!.GetValue<string>());
+        Assert.Equal("ema/super-gradients", json["layout"]!.GetValue<string>());
+        Assert.Equal("3", json["metadata"]!["ema_step"]!.GetValue<string>());
+        Assert.Contains("\"decay\":0.99", json["metadata"]!["ema_params"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(136, json["ema"]!["bytes"]!.GetValue<long>());
+    }
+
+    [Theory]
     [InlineData("timm_checkpoint.pth.tar", false, "ema", "ema.safetensors")]
     [InlineData("timm_checkpoint.pth.tar", true, "raw", "raw.pth")]
     [InlineData("lightning_ema.ckpt", false, "ema", "ema.pth")]

@@ -86,8 +86,7 @@ internal static class CheckpointLayouts
         if (has("ema") && has("updates") && (kind("ema") == EntryKind.Object || kind("model") == EntryKind.Object))
         {
             string key = kind("ema") == EntryKind.Object ? "ema" : "model";
-            string reason = $"an Ultralytics checkpoint: '{key}' is {pth.Describe(key).Text}, a whole pickled model, not weights (a weights-only reader builds no module). " +
-                $"Convert it in Python with Ultralytics installed: torch.save(torch.load(\"{file}\", weights_only=False)[\"{key}\"].float().state_dict(), \"ema_state_dict.pth\").";
+            string reason = $"an Ultralytics checkpoint: '{key}' is {pth.Describe(key).Text}, {UltralyticsAdvice(file, key)}";
             return new CheckpointLayout(Ultralytics, null, null, reason, reason, facts);
         }
 
@@ -157,6 +156,23 @@ internal static class CheckpointLayouts
             "AveragedModel state dicts, Lightning checkpoints (with WeightAveraging, or NeMo's -EMA.ckpt), diffusers EMAModel.save_pretrained folders and plain state dicts (see docs/checkpoints.md).";
         return new CheckpointLayout(Unknown, null, null, unknown, unknown, facts);
     }
+
+    /// <summary>
+    /// What to do with a pickled Ultralytics model: one text for the layout's refusal and for a reader that refuses
+    /// the module's global while unpickling (<see cref="AdviceForGlobal"/>).
+    /// </summary>
+    public static string UltralyticsAdvice(string file, string key) =>
+        "a whole pickled model, not weights (a weights-only reader builds no module). " +
+        $"Convert it in Python with Ultralytics installed: torch.save(torch.load(\"{file}\", weights_only=False)[\"{key}\"].float().state_dict(), \"ema_state_dict.pth\").";
+
+    /// <summary>
+    /// Advice to append where a reader refuses a global while unpickling, when the global says which tool wrote the
+    /// file (an <c>ultralytics.*</c> module class); null otherwise.
+    /// </summary>
+    public static string? AdviceForGlobal(string path, string global) =>
+        global.StartsWith("ultralytics.", StringComparison.Ordinal)
+            ? $"This is an Ultralytics checkpoint: its 'ema' (or 'model') is {UltralyticsAdvice(Path.GetFileName(path), "ema")}"
+            : null;
 
     private static bool HasEntry(CheckpointContent content, string key) => content is PthContent && content.Entries.Contains(key, StringComparer.Ordinal);
 
