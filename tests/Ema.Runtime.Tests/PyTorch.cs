@@ -16,10 +16,13 @@ internal static class PyTorch
     public static string? Unavailable => s_unavailable.Value;
 
     /// <summary>Runs a script of tests/fixtures/pth with arguments; returns its standard output and fails the test on a non-zero exit.</summary>
-    public static string Run(string script, params string[] arguments)
+    public static string Run(string script, params string[] arguments) => RunIn("pth", script, arguments);
+
+    /// <summary>Runs a script of tests/fixtures/<paramref name="folder"/> with arguments; as <see cref="Run"/>.</summary>
+    public static string RunIn(string folder, string script, params string[] arguments)
     {
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(Ema.Testing.RepositoryRoot.Find(), "tests", "fixtures", "pth", script));
+        start.ArgumentList.Add(Path.Combine(Ema.Testing.RepositoryRoot.Find(), "tests", "fixtures", folder, script));
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -152,14 +152,31 @@ public static class Checkpoint
 
     /// <summary>
     /// Loads a model for inference, as SuperGradients' <c>models.get</c> does: the EMA weights when the
-    /// checkpoint has them, otherwise the raw ones.
+    /// checkpoint has them, otherwise the raw ones (<see cref="CheckpointWeights.PreferEma"/>).
     /// </summary>
     /// <param name="model">The model to fill; unchanged if anything is wrong with the file.</param>
-    /// <param name="path">The checkpoint file: safetensors or PyTorch's zip format (a SuperGradients <c>.pth</c>), told apart by content.</param>
-    /// <returns>The source used: <c>"ema_net"</c> or <c>"net"</c>.</returns>
-    /// <exception cref="CheckpointException">The file is unreadable or malformed, or does not fit the model.</exception>
+    /// <param name="path">The checkpoint file, in any layout <see cref="LoadForInference(nn.Module, string, CheckpointWeights)"/> reads.</param>
+    /// <returns>The entry used: <c>"ema_net"</c> or <c>"net"</c> for Ema's and SuperGradients' checkpoints and for a file that is itself the weights, else the other tool's key.</returns>
+    /// <exception cref="CheckpointException">The file is unreadable or malformed, holds no weights Ema can read, or does not fit the model.</exception>
     /// <exception cref="InvalidOperationException">The model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>) or is bound as a twin (<see cref="ModelEma.BindTwin"/>); nothing is read or changed.</exception>
-    public static string LoadForInference(nn.Module model, string path)
+    public static string LoadForInference(nn.Module model, string path) => LoadForInference(model, path, CheckpointWeights.PreferEma);
+
+    /// <summary>
+    /// Loads a model for inference from a checkpoint of Ema, SuperGradients, timm (<c>state_dict_ema</c> /
+    /// <c>state_dict</c>), PyTorch's <c>AveragedModel</c>, Lightning (its <c>WeightAveraging</c> callback, NeMo's
+    /// <c>-EMA.ckpt</c>), a diffusers <c>EMAModel.save_pretrained</c> folder, or a plain state dict: the layout is
+    /// told by content, and a file whose weights cannot be read as weights (an Ultralytics checkpoint pickles whole
+    /// modules) is refused with how to convert it in Python.
+    /// </summary>
+    /// <param name="model">The model to fill; unchanged if anything is wrong with the file.</param>
+    /// <param name="path">The checkpoint file: safetensors or PyTorch's zip format, told apart by content.</param>
+    /// <param name="weights">The EMA, the raw weights, or the EMA when there is one.</param>
+    /// <returns>The entry used: <c>"ema_net"</c>, <c>"net"</c>, <c>"state_dict_ema"</c>, <c>"state_dict"</c>,
+    /// <c>"current_model_state"</c>, <c>"module"</c> (an AveragedModel's average), ...; <c>"net"</c> for a plain state dict
+    /// and <c>"ema_net"</c> for a diffusers EMA folder's weights, which are the file's root.</returns>
+    /// <exception cref="CheckpointException">The file is unreadable or malformed, lacks the weights asked for (the message says what it holds), or does not fit the model.</exception>
+    /// <exception cref="InvalidOperationException">The model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>) or is bound as a twin (<see cref="ModelEma.BindTwin"/>); nothing is read or changed.</exception>
+    public static string LoadForInference(nn.Module model, string path, CheckpointWeights weights)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
@@ -167,11 +184,11 @@ public static class Checkpoint
         using var scope = NewDisposeScope();
         using CheckpointContent content = CheckpointContent.Open(path);
         CheckpointMetadata.CheckVersion(content);
-        string section = content.Has(CheckpointContent.EmaNet) ? CheckpointContent.EmaNet : CheckpointContent.Net;
+        WeightsEntry entry = CheckpointLayouts.Recognize(content).Choose(path, weights);
         Dictionary<string, Tensor> targets = StateDict(model);
-        Dictionary<string, StoredTensor> sources = Match(content, section, targets);
+        Dictionary<string, StoredTensor> sources = Match(content, entry.Read(), entry.Prefix, targets);
         CopyInto(content, targets, sources);
-        return section;
+        return entry.Key;
     }
 
     /// <summary>
@@ -264,10 +281,12 @@ public static class Checkpoint
         model.state_dict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     /// <summary>Pairs each target with its stored tensor in <paramref name="section"/>, refusing missing, unexpected or misfit tensors (from the header alone).</summary>
-    private static Dictionary<string, StoredTensor> Match(CheckpointContent content, string section, Dictionary<string, Tensor> targets)
+    private static Dictionary<string, StoredTensor> Match(CheckpointContent content, string section, Dictionary<string, Tensor> targets) =>
+        Match(content, content.Section(section), section + ".", targets);
+
+    /// <summary>Pairs each target with its stored tensor, refusing missing, unexpected or misfit tensors (from the header alone); <paramref name="prefix"/> names them in messages.</summary>
+    private static Dictionary<string, StoredTensor> Match(CheckpointContent content, Dictionary<string, StoredTensor> sources, string prefix, Dictionary<string, Tensor> targets)
     {
-        Dictionary<string, StoredTensor> sources = content.Section(section);
-        string prefix = section + ".";
         foreach ((string name, Tensor target) in targets)
         {
             if (!sources.TryGetValue(name, out StoredTensor? source))

@@ -34,6 +34,39 @@ internal abstract class CheckpointContent(string path, FileStream stream) : IDis
     /// <summary>The optimizer's state (a 1-d U8 tensor), or null when the checkpoint has none.</summary>
     public abstract StoredTensor? OptimizerState { get; }
 
+    /// <summary>
+    /// The file's top-level entries, for recognizing other tools' layouts (<see cref="CheckpointLayouts"/>): a
+    /// <c>.pth</c> checkpoint's dict keys in file order; none for safetensors, whose tensors are the root.
+    /// </summary>
+    public abstract IReadOnlyList<string> Entries { get; }
+
+    /// <summary>What a top-level entry holds, from the header alone.</summary>
+    public abstract EntryInfo Describe(string entry);
+
+    /// <summary>
+    /// The tensors of the state dict at a top-level entry, or at the root when <paramref name="entry"/> is null, by
+    /// name; DataParallel's <c>module.</c> prefix is dropped when every name has it. Names in
+    /// <paramref name="leaveOut"/> are left out before that (an <c>AveragedModel</c>'s <c>n_averaged</c>).
+    /// </summary>
+    public abstract Dictionary<string, StoredTensor> StateDictAt(string? entry, IReadOnlySet<string>? leaveOut = null);
+
+    /// <summary>Drops DataParallel's <c>module.</c> prefix when every name has it (as SuperGradients and timm do); refuses a name given twice.</summary>
+    protected Dictionary<string, StoredTensor> WithoutModulePrefix(List<KeyValuePair<string, StoredTensor>> entries)
+    {
+        bool prefixed = entries.Count > 0 && entries.All(e => e.Key.StartsWith(PthKeys.ModulePrefix, StringComparison.Ordinal));
+        var result = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        foreach ((string name, StoredTensor tensor) in entries)
+        {
+            string key = prefixed ? name[PthKeys.ModulePrefix.Length..] : name;
+            if (!result.TryAdd(key, tensor))
+            {
+                throw new CheckpointException(Path, "the state dict names this tensor twice.", tensor.Name);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Reads a tensor's bytes into a new array (the optimizer's state; bounded by the file's size, checked in the header).</summary>
     public byte[] ReadBytes(StoredTensor tensor)
     {

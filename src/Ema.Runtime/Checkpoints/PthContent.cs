@@ -44,16 +44,30 @@ internal sealed class PthContent : CheckpointContent
 
     public override bool Has(string section) => _checkpointLayout ? _top.ContainsKey(section) : section == Net;
 
-    public override Dictionary<string, StoredTensor> Section(string section)
-    {
-        if (!Has(section))
-        {
-            return new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
-        }
+    public override Dictionary<string, StoredTensor> Section(string section) =>
+        !Has(section) ? new Dictionary<string, StoredTensor>(StringComparer.Ordinal) : StateDictAt(_checkpointLayout ? section : null);
 
-        PickleDict dict = _checkpointLayout
-            ? Value(section) as PickleDict ?? throw new CheckpointException(Path, $"'{section}' holds {PickleReader.Describe(_top[section])}, not a state dict.")
-            : _root;
+    public override IReadOnlyList<string> Entries => [.. _top.Keys];
+
+    public override EntryInfo Describe(string entry) => _top[entry] switch
+    {
+        null => new EntryInfo(EntryKind.None, "None"),
+        PickleTensor => new EntryInfo(EntryKind.Tensor, "a tensor"),
+        PickleForbidden forbidden => new EntryInfo(EntryKind.Object, $"a pickled '{forbidden.Global}'"),
+        PickleDict dict when dict.Items.Count > 0 && dict.Items.All(p => p.Key is string && p.Value is PickleTensor) =>
+            new EntryInfo(EntryKind.StateDict, $"a state dict of {dict.Items.Count} tensors"),
+        string text => new EntryInfo(EntryKind.Scalar, PickleReader.Describe(text)) { ScalarText = text },
+        long or double or bool => new EntryInfo(EntryKind.Scalar, PickleReader.Describe(_top[entry])) { ScalarText = Convert.ToString(_top[entry], CultureInfo.InvariantCulture) },
+        PickleDict dict => new EntryInfo(EntryKind.Other, $"a dict of {dict.Items.Count} entries"),
+        object other => new EntryInfo(EntryKind.Other, PickleReader.Describe(other)),
+    };
+
+    public override Dictionary<string, StoredTensor> StateDictAt(string? entry, IReadOnlySet<string>? leaveOut = null)
+    {
+        string section = entry ?? Net;
+        PickleDict dict = entry is null
+            ? _root
+            : Value(entry) as PickleDict ?? throw new CheckpointException(Path, $"'{entry}' holds {PickleReader.Describe(_top[entry])}, not a state dict.");
         var entries = new List<KeyValuePair<string, StoredTensor>>();
         foreach ((object? key, object? value) in dict.Items)
         {
@@ -62,7 +76,12 @@ internal sealed class PthContent : CheckpointContent
                 throw new CheckpointException(Path, $"'{section}' has the key {PickleReader.Describe(key)}; state dict keys are strings.");
             }
 
-            string display = section + "." + name;
+            if (leaveOut?.Contains(name) == true)
+            {
+                continue;
+            }
+
+            string display = entry is null ? name : entry + "." + name;
             entries.Add(new(name, value switch
             {
                 PickleTensor tensor => Describe(display, tensor),
@@ -71,19 +90,14 @@ internal sealed class PthContent : CheckpointContent
             }));
         }
 
-        bool prefixed = entries.Count > 0 && entries.All(e => e.Key.StartsWith(PthKeys.ModulePrefix, StringComparison.Ordinal));
-        var result = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
-        foreach ((string name, StoredTensor tensor) in entries)
-        {
-            string key = prefixed ? name[PthKeys.ModulePrefix.Length..] : name;
-            if (!result.TryAdd(key, tensor))
-            {
-                throw new CheckpointException(Path, "the state dict names this tensor twice.", tensor.Name);
-            }
-        }
-
-        return result;
+        return WithoutModulePrefix(entries);
     }
+
+    /// <summary>A tensor at a top-level entry (an <c>n_averaged</c> count, say), described for reading.</summary>
+    public StoredTensor TensorAt(string entry, string name) =>
+        Value(entry) is PickleDict dict && dict.Items.LastOrDefault(p => p.Key as string == name).Value is PickleTensor tensor
+            ? Describe(entry + "." + name, tensor)
+            : throw new CheckpointException(Path, $"'{entry}' has no tensor '{name}'.");
 
     public override StoredTensor? OptimizerState =>
         _checkpointLayout && _top.ContainsKey(PthKeys.OptimizerState)

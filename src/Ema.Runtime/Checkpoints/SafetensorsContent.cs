@@ -13,6 +13,16 @@ internal sealed class SafetensorsContent(string path, FileStream stream, Diction
 
     public override bool Has(string section) => tensors.Keys.Any(k => k.StartsWith(section + ".", StringComparison.Ordinal));
 
+    /// <summary>None: a safetensors file has no nesting; its tensors are the root (Ema's own sections are name prefixes).</summary>
+    public override IReadOnlyList<string> Entries => [];
+
+    public override EntryInfo Describe(string entry) => throw new KeyNotFoundException($"a safetensors file has no entry '{entry}'.");
+
+    public override Dictionary<string, StoredTensor> StateDictAt(string? entry, IReadOnlySet<string>? leaveOut = null) =>
+        entry is not null
+            ? Section(entry)
+            : WithoutModulePrefix(tensors.Where(p => leaveOut?.Contains(p.Key) != true).ToList());
+
     public override Dictionary<string, StoredTensor> Section(string section)
     {
         string prefix = section + ".";

@@ -109,10 +109,47 @@ public sealed class PostHocEma : IDisposable
         ModelOwnership.ThrowIfNotWritable(model, "PostHocEma.Synthesize");
         _ = PowerProfile.GammaOf(sigmaRel); // the range check, before any snapshot is read
 
-        List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, model, atStep);
+        List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, PostHocSnapshot.Signature(model), atStep);
         long step = atStep ?? snapshots[^1].Step;
         double[] weights = PostHocWeights.Solve(snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray(), sigmaRel, step);
         PostHocSynthesis.Apply(model, snapshots, weights);
+    }
+
+    /// <summary>
+    /// <see cref="Synthesize(string, double, nn.Module, long?)"/> without model code (the <c>ema posthoc</c> tool): the
+    /// same snapshot selection, solve and streaming sum, into new CPU tensors shaped as the snapshots' (floating
+    /// point as float32, float64 kept; integer buffers from the latest snapshot used). The snapshots must share one
+    /// model signature. The caller disposes the tensors.
+    /// </summary>
+    internal static Dictionary<string, Tensor> SynthesizeTensors(string snapshotDirectory, double sigmaRel, long? atStep = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(snapshotDirectory);
+        _ = PowerProfile.GammaOf(sigmaRel);
+        List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, signature: null, atStep);
+        long step = atStep ?? snapshots[^1].Step;
+        double[] weights = PostHocWeights.Solve(snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray(), sigmaRel, step);
+        var targets = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            using CheckpointContent latest = CheckpointContent.Open(snapshots[^1].Path);
+            foreach ((string name, StoredTensor stored) in latest.StateDictAt(null))
+            {
+                bool floating = FloatingDtypes.Contains(stored.Type);
+                targets.Add(name, zeros(stored.Shape, floating && stored.Type != ScalarType.Float64 ? ScalarType.Float32 : stored.Type));
+            }
+
+            PostHocSynthesis.Apply(targets, snapshots, weights);
+            return targets;
+        }
+        catch
+        {
+            foreach (Tensor target in targets.Values)
+            {
+                target.Dispose();
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Frees the tracked EMAs; the model keeps its weights.</summary>
@@ -130,16 +167,24 @@ public sealed class PostHocEma : IDisposable
         }
     }
 
-    private static List<PostHocSnapshot> SelectSnapshots(string directory, nn.Module model, long? atStep)
+    /// <summary>The snapshots up to <paramref name="atStep"/>, all of the model whose signature is given (null: of one model, whichever it is).</summary>
+    private static List<PostHocSnapshot> SelectSnapshots(string directory, string? signature, long? atStep)
     {
         List<PostHocSnapshot> all = PostHocSnapshot.List(directory);
-        string signature = PostHocSnapshot.Signature(model);
-        if (all.FirstOrDefault(s => s.ModelSignature != signature) is { } foreign)
+        if (signature is null && all.FirstOrDefault(s => s.ModelSignature != all[^1].ModelSignature) is { } mixed)
+        {
+            throw new ArgumentException(
+                $"The snapshot '{mixed.Path}' is of another model (signature {mixed.ModelSignature}) than '{all[^1].Path}' (signature {all[^1].ModelSignature}): " +
+                "one directory must hold the snapshots of one run.",
+                "snapshotDirectory");
+        }
+
+        if (signature is not null && all.FirstOrDefault(s => s.ModelSignature != signature) is { } foreign)
         {
             throw new ArgumentException(
                 $"The snapshot '{foreign.Path}' is of another model: its tensor names, shapes or integer dtypes (signature {foreign.ModelSignature}) " +
                 $"differ from those of the model given (signature {signature}).",
-                nameof(model));
+                "model");
         }
 
         long last = all[^1].Step;

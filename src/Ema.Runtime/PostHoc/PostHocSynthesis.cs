@@ -5,9 +5,12 @@ namespace Ema;
 /// <summary>Sums snapshots with weights into a model, one snapshot and one tensor at a time.</summary>
 internal static class PostHocSynthesis
 {
-    public static void Apply(nn.Module model, IReadOnlyList<PostHocSnapshot> snapshots, IReadOnlyList<double> weights)
+    public static void Apply(nn.Module model, IReadOnlyList<PostHocSnapshot> snapshots, IReadOnlyList<double> weights) =>
+        Apply(model.state_dict(), snapshots, weights);
+
+    /// <summary>Sums into <paramref name="targets"/> (a model's state dict, or tensors shaped as the snapshots' for a synthesis without model code).</summary>
+    public static void Apply(Dictionary<string, Tensor> targets, IReadOnlyList<PostHocSnapshot> snapshots, IReadOnlyList<double> weights)
     {
-        Dictionary<string, Tensor> targets = model.state_dict();
         var sums = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var counters = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try

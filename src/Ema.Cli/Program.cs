@@ -1,0 +1,1 @@
+return Ema.Cli.EmaApp.Run(args);
