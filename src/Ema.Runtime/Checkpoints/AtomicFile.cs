@@ -18,7 +18,7 @@ internal static class AtomicFile
         string name = Path.GetFileName(fullPath);
         RemoveStaleTemporaries(directory, name);
         // The writer's process id in the name tells a later save whether this file is still being written.
-        string temporary = Path.Combine(directory, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(directory, $".{TemporaryStem(name)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -45,7 +45,7 @@ internal static class AtomicFile
     /// </summary>
     internal static void RemoveStaleTemporaries(string directory, string name)
     {
-        string prefix = "." + name + ".";
+        string prefix = "." + TemporaryStem(name) + ".";
         IEnumerable<string> candidates;
         try
         {
@@ -65,6 +65,42 @@ internal static class AtomicFile
                 TryDelete(candidate);
             }
         }
+    }
+
+    /// <summary>File systems allow names of at most 255 bytes (NAME_MAX), not one more.</summary>
+    internal const int MaxNameBytes = 255;
+
+    /// <summary>What the temporary name adds around the target's name: ".", ".PID" (at most 10 digits), ".GUID" (32 hex), ".tmp".</summary>
+    private const int TemporaryOverheadBytes = 1 + 1 + 10 + 1 + 32 + 4;
+
+    /// <summary>
+    /// The target's name as the temporary file's name holds it: whole when it fits, otherwise cut (at a character
+    /// boundary, in UTF-8 bytes) so that the temporary name stays within <see cref="MaxNameBytes"/> whenever the
+    /// target's own name does. Two long names with the same start share a stem; stale-file removal still deletes
+    /// only files whose writer is gone, so sharing is harmless.
+    /// </summary>
+    internal static string TemporaryStem(string name)
+    {
+        const int MaxStemBytes = MaxNameBytes - TemporaryOverheadBytes;
+        if (System.Text.Encoding.UTF8.GetByteCount(name) <= MaxStemBytes)
+        {
+            return name;
+        }
+
+        int bytes = 0;
+        var stem = new System.Text.StringBuilder();
+        foreach (System.Text.Rune rune in name.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxStemBytes)
+            {
+                break;
+            }
+
+            bytes += rune.Utf8SequenceLength;
+            stem.Append(rune.ToString());
+        }
+
+        return stem.ToString();
     }
 
     private static bool IsAlive(int processId)

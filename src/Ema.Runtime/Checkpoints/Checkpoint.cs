@@ -280,41 +280,69 @@ public static class Checkpoint
     private static Dictionary<string, Tensor> StateDict(nn.Module model) =>
         model.state_dict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
-    /// <summary>Pairs each target with its stored tensor in <paramref name="section"/>, refusing missing, unexpected or misfit tensors (from the header alone).</summary>
+    /// <summary>Pairs each target with its stored tensor in <paramref name="section"/> (from the header alone).</summary>
     private static Dictionary<string, StoredTensor> Match(CheckpointContent content, string section, Dictionary<string, Tensor> targets) =>
         Match(content, content.Section(section), section + ".", targets);
 
-    /// <summary>Pairs each target with its stored tensor, refusing missing, unexpected or misfit tensors (from the header alone); <paramref name="prefix"/> names them in messages.</summary>
+    /// <summary>
+    /// Pairs each target with its stored tensor, from the header alone; <paramref name="prefix"/> names them in
+    /// messages. Every missing, unexpected and misfit tensor is reported at once, as PyTorch's <c>load_state_dict</c>
+    /// reports them; the exception names the tensor when only one is at fault.
+    /// </summary>
     private static Dictionary<string, StoredTensor> Match(CheckpointContent content, Dictionary<string, StoredTensor> sources, string prefix, Dictionary<string, Tensor> targets)
     {
+        var missing = new List<string>();
+        var misfits = new List<(string Name, string Problem)>();
         foreach ((string name, Tensor target) in targets)
         {
             if (!sources.TryGetValue(name, out StoredTensor? source))
             {
-                throw new CheckpointException(content.Path, "the tensor is missing from the checkpoint.", prefix + name);
+                missing.Add(prefix + name);
             }
-
-            if (!source.Shape.SequenceEqual(target.shape))
+            else if (!source.Shape.SequenceEqual(target.shape))
             {
-                throw new CheckpointException(content.Path,
-                    $"its shape [{string.Join(", ", source.Shape)}] does not match the model's [{string.Join(", ", target.shape)}].", prefix + name);
+                misfits.Add((prefix + name, $"its shape [{string.Join(", ", source.Shape)}] does not match the model's [{string.Join(", ", target.shape)}]"));
             }
-
-            if (!source.ConvertsTo(target.dtype))
+            else if (!source.ConvertsTo(target.dtype))
             {
-                throw new CheckpointException(content.Path, $"its dtype {source.Type} cannot be loaded into the model's {target.dtype}.", prefix + name);
+                misfits.Add((prefix + name, $"its dtype {source.Type} cannot be loaded into the model's {target.dtype}"));
             }
         }
 
-        foreach (string name in sources.Keys)
+        List<string> unexpected = sources.Keys.Where(name => !targets.ContainsKey(name)).Select(name => prefix + name).ToList();
+        int faults = missing.Count + unexpected.Count + misfits.Count;
+        if (faults == 0)
         {
-            if (!targets.ContainsKey(name))
-            {
-                throw new CheckpointException(content.Path, "the checkpoint has this tensor but the model has no such state.", prefix + name);
-            }
+            return sources;
         }
 
-        return sources;
+        if (faults == 1)
+        {
+            (string name, string problem) = missing.Count == 1 ? (missing[0], "the tensor is missing from the checkpoint")
+                : unexpected.Count == 1 ? (unexpected[0], "the checkpoint has this tensor but the model has no such state")
+                : misfits[0];
+            throw new CheckpointException(content.Path, problem + ".", name);
+        }
+
+        string entry = prefix.Length == 0 ? "state dict" : "'" + prefix.TrimEnd('.') + "'";
+        var message = new System.Text.StringBuilder($"the checkpoint's {entry} does not fit the model ({faults} tensors):");
+        if (missing.Count > 0)
+        {
+            message.Append($" missing from the checkpoint: {string.Join(", ", missing)};");
+        }
+
+        if (unexpected.Count > 0)
+        {
+            message.Append($" in the checkpoint but not in the model: {string.Join(", ", unexpected)};");
+        }
+
+        foreach ((string name, string problem) in misfits)
+        {
+            message.Append($" '{name}': {problem};");
+        }
+
+        message.Length--; // the last ';'
+        throw new CheckpointException(content.Path, message.Append('.').ToString());
     }
 
     /// <summary>

@@ -113,6 +113,18 @@ internal abstract class CheckpointContent(string path, FileStream stream) : IDis
                 throw new CheckpointException(path, PthReader.LegacyMessage);
             }
 
+            // A safetensors file has its JSON header's '{' at byte 8; a file without one may be TorchSharp's own format.
+            Span<byte> ninth = stackalloc byte[9];
+            if (stream.ReadAtLeast(ninth, 9, throwOnEndOfStream: false) < 9 || ninth[8] != (byte)'{')
+            {
+                stream.Position = 0;
+                if (TorchSharpFormat.Recognize(stream))
+                {
+                    throw new CheckpointException(path, TorchSharpFormat.Message);
+                }
+            }
+
+            stream.Position = 0;
             return SafetensorsReader.Read(path, stream);
         }
         catch (Exception e)

@@ -6,7 +6,7 @@ namespace Ema;
 /// A PyTorch checkpoint's pickled dict, turned into tensor descriptors entry by entry when asked: SuperGradients'
 /// layout (<c>net</c>, <c>ema_net</c>, <c>epoch</c>, <c>acc</c>, ...) or a bare state dict (the weights themselves).
 /// Entries nobody asks for (<c>packages</c>, <c>metrics</c>, <c>optimizer_state_dict</c>, ...) are never looked
-/// at, so a forbidden global inside them is skipped; one inside an entry that is read is refused by name.
+/// at; a forbidden global anywhere has already refused the file (<see cref="PickleReader"/>).
 /// </summary>
 internal sealed class PthContent : CheckpointContent
 {
@@ -85,7 +85,7 @@ internal sealed class PthContent : CheckpointContent
             entries.Add(new(name, value switch
             {
                 PickleTensor tensor => Describe(display, tensor),
-                PickleForbidden forbidden => throw Forbidden(forbidden, display),
+                _ when !_checkpointLayout => throw NotAStateDict(name, value),
                 _ => throw new CheckpointException(Path, $"the state dict entry holds {PickleReader.Describe(value)}, not a tensor.", display),
             }));
         }
@@ -106,13 +106,22 @@ internal sealed class PthContent : CheckpointContent
                 : throw new CheckpointException(Path, "the entry is not a tensor.", PthKeys.OptimizerState)
             : null;
 
-    /// <summary>A top-level value, refused when it is (or was made from) a forbidden global.</summary>
-    private object? Value(string key) =>
-        _top[key] is PickleForbidden forbidden ? throw Forbidden(forbidden, key) : _top[key];
+    /// <summary>A top-level value.</summary>
+    private object? Value(string key) => _top[key];
 
-    private CheckpointException Forbidden(PickleForbidden forbidden, string where) =>
-        new(Path, $"the pickle names the global '{forbidden.Global}' in '{where}', which a weights-only checkpoint never holds; " +
-            $"Ema builds only {string.Join(", ", PickleReader.AllowedGlobals.Order(StringComparer.Ordinal))} (what torch.load(weights_only=True) accepts).");
+    /// <summary>
+    /// A file without <c>net</c> / <c>ema_net</c> is read as a bare state dict; when it is not one either (another
+    /// tool's checkpoint dict), the message lists its top-level keys, so that the user sees what the file holds.
+    /// </summary>
+    private CheckpointException NotAStateDict(string key, object? value)
+    {
+        const int Shown = 30;
+        IEnumerable<string> keys = _top.Take(Shown).Select(p => $"'{p.Key}' ({PickleReader.Describe(p.Value)})");
+        string more = _top.Count > Shown ? $", and {_top.Count - Shown} more" : string.Empty;
+        return new CheckpointException(Path,
+            $"the file has neither '{PthKeys.Net}' nor '{PthKeys.EmaNet}' (SuperGradients' keys), and is not a state dict either: its entry '{key}' holds " +
+            $"{PickleReader.Describe(value)}, not a tensor. Its top-level keys are {string.Join(", ", keys)}{more}.");
+    }
 
     /// <summary>A tensor's bytes in the file, after checking it lies within its storage and is contiguous.</summary>
     private StoredTensor Describe(string name, PickleTensor tensor)

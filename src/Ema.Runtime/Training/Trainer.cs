@@ -167,7 +167,17 @@ public sealed class Trainer : IDisposable
 
         if (Params.Ema && info.Metadata.TryGetValue(CheckpointMetadata.EmaParamsKey, out string? saved))
         {
-            EmaParams savedParams = DecaySchedules.FromJson(saved, warn: _ => { });
+            EmaParams savedParams;
+            try
+            {
+                savedParams = DecaySchedules.FromJson(saved, warn: _ => { });
+            }
+            catch (Exception e) when (e is EmaConfigException or System.Text.Json.JsonException)
+            {
+                // Damaged metadata is damage to the file, reported as every other damage is: naming the file.
+                throw new CheckpointException(path, $"__metadata__ '{CheckpointMetadata.EmaParamsKey}' = '{saved}' is not valid ema_params ({e.Message}); the file is damaged.", innerException: e);
+            }
+
             if (savedParams != Params.EmaParams)
             {
                 throw new CheckpointException(path,

@@ -13,7 +13,7 @@ namespace Ema.Runtime.Tests.Fuzz;
 internal sealed class PthMutator : ICheckpointMutator
 {
     private static readonly long[] s_interestingNumbers = [-1, 0, 1, 2, 3, 7, 255, 65535, int.MaxValue, uint.MaxValue, (long)uint.MaxValue + 1, long.MaxValue];
-    private static readonly byte[] s_opcodes = [(byte)'(', (byte)'}', (byte)']', (byte)')', (byte)'t', 0x85, 0x86, 0x87, (byte)'q', (byte)'h', (byte)'j', (byte)'J', (byte)'K', (byte)'M', 0x8a, 0x8b, (byte)'G', 0x88, (byte)'N', (byte)'X', 0x8c, (byte)'c', 0x93, (byte)'R', 0x81, (byte)'b', (byte)'Q', (byte)'s', (byte)'u', (byte)'a', (byte)'e', (byte)'0', (byte)'1', (byte)'2', (byte)'.', 0x95, (byte)'i', (byte)'o', 0xFF, 0x00];
+    private static readonly byte[] s_opcodes = [(byte)'(', (byte)'}', (byte)']', (byte)')', (byte)'t', 0x85, 0x86, 0x87, (byte)'q', (byte)'h', (byte)'j', (byte)'J', (byte)'K', (byte)'M', 0x8a, 0x8b, (byte)'G', 0x88, (byte)'N', (byte)'X', 0x8c, (byte)'c', 0x93, (byte)'R', 0x81, (byte)'b', (byte)'Q', (byte)'s', (byte)'u', (byte)'a', (byte)'e', (byte)'0', (byte)'1', (byte)'2', (byte)'.', 0x95, 0x8f, 0x90, 0x91, 0x92, 0x94, 0x96, (byte)'i', (byte)'o', 0xFF, 0x00];
 
     private readonly byte[] _valid;
     private readonly List<(string Name, byte[] Data)> _entries;
