@@ -204,6 +204,8 @@ public static class Checkpoint
                 throw new CheckpointException(path, "the run has an EMA but the checkpoint has no ema_net tensors (it was written without EMA).");
             }
 
+            CheckpointMetadata.CheckUpdateEvery(content, ema);
+
             emaSources = Match(content, CheckpointContent.EmaNet, ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         }
 
