@@ -357,7 +357,14 @@ public sealed class Trainer : IDisposable
     /// </summary>
     private long CountBatches(IEnumerable<(Tensor Input, Tensor Target)> data)
     {
+        // TryGetNonEnumeratedCount knows ICollection<T> and LINQ's own iterators, not IReadOnlyCollection<T> (a
+        // source that makes its batches as it is enumerated, with a known count).
         bool counted = data.TryGetNonEnumeratedCount(out int count);
+        if (!counted && data is IReadOnlyCollection<(Tensor Input, Tensor Target)> readOnly)
+        {
+            (counted, count) = (true, readOnly.Count);
+        }
+
         if (Options.BatchesPerEpoch is { } given)
         {
             if (counted && count != given)

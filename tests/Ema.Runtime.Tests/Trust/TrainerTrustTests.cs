@@ -178,6 +178,37 @@ public sealed class TrainerTrustTests
         Dispose(data);
     }
 
+    [Fact]
+    public void An_IReadOnlyCollection_source_gives_its_count_without_being_enumerated_to_count_it()
+    {
+        List<(Tensor, Tensor)> data = Batches(3, seed: 76);
+        var source = new CountedSource(data);
+        using var model = NewModel();
+        using var trainer = new Trainer(model, Mse, new TrainingParams { MaxEpochs = 2 });
+
+        IReadOnlyList<EpochResult> results = trainer.Train(source, data);
+
+        Assert.Equal(2, results.Count);
+        Assert.Equal(2, source.Enumerations); // once per epoch, never to count
+        Dispose(data);
+    }
+
+    /// <summary>A read-only collection that is not an ICollection: its count is known, its batches come on enumeration.</summary>
+    private sealed class CountedSource(List<(Tensor, Tensor)> batches) : IReadOnlyCollection<(Tensor Input, Tensor Target)>
+    {
+        public int Enumerations { get; private set; }
+
+        public int Count => batches.Count;
+
+        public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator()
+        {
+            Enumerations++;
+            return Yield(batches).GetEnumerator();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     /// <summary>The batches as a lazy sequence, whose length is unknown without enumerating it.</summary>
     private static IEnumerable<(Tensor Input, Tensor Target)> Yield(List<(Tensor, Tensor)> batches)
     {
