@@ -76,6 +76,24 @@ public sealed class TrainerTrustTests
         Dispose(data);
     }
 
+    [Theory]
+    [InlineData(-1, 0L)]
+    [InlineData(int.MinValue, 0L)]
+    [InlineData(1, -1L)]
+    public void Save_refuses_an_epoch_or_step_its_reader_would_refuse_and_leaves_the_file(int epoch, long globalStep)
+    {
+        using var dir = new TempDir();
+        using var model = NewModel();
+        string latest = dir.File(Checkpoint.LatestFileName);
+        Checkpoint.Save(latest, model, epoch: 1, globalStep: 2);
+        byte[] before = File.ReadAllBytes(latest);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Checkpoint.Save(latest, model, epoch: epoch, globalStep: globalStep));
+
+        Assert.Equal(before, File.ReadAllBytes(latest));
+        Assert.Equal(1, Checkpoint.ReadInfo(latest).Epoch);
+    }
+
     [Fact]
     public void Changing_ema_update_every_between_a_run_and_its_resume_is_refused_naming_both_values()
     {
