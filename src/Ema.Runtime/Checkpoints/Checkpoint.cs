@@ -54,6 +54,7 @@ public static class Checkpoint
     /// <param name="globalStep">Training batches done.</param>
     /// <param name="bestMetric">The best watched validation metric so far, or null.</param>
     /// <exception cref="InvalidOperationException">The EMA weights are swapped into the model (inside <see cref="ModelEma.UseEmaWeights"/>): <c>net</c> would hold the EMA.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epoch"/> or <paramref name="globalStep"/> is negative (the reader refuses both); the file is not touched.</exception>
     /// <exception cref="CheckpointException">The file cannot be written (read-only or unusable directory, disk full, ...); the previous file is unchanged.</exception>
     /// <exception cref="NonFiniteWeightsException">An EMA tensor holds NaN or infinity that <see cref="ModelEmaOptions.NonFinite"/> does not allow (a tensor left out by <see cref="ModelEmaOptions.Exclude"/> is the model's own); nothing is written.</exception>
     public static void Save(string path, nn.Module model, ModelEma? ema = null, optim.Optimizer? optimizer = null,
@@ -65,6 +66,11 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
+
+        // Nothing the reader would refuse is written: a negative epoch or step (a wrapped counter) would replace a
+        // good ckpt_latest with a file that cannot be resumed.
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(globalStep);
         if (ModelOwnership.HoldsAnEma(model))
         {
             throw new InvalidOperationException("Checkpoint.Save was called while the EMA weights are in the model (inside UseEmaWeights()): 'net' must hold the raw weights. Save after the scope is disposed.");
@@ -223,6 +229,8 @@ public static class Checkpoint
             {
                 throw new CheckpointException(path, "the run has an EMA but the checkpoint has no ema_net tensors (it was written without EMA).");
             }
+
+            CheckpointMetadata.CheckUpdateEvery(content, ema);
 
             emaSources = Match(content, CheckpointContent.EmaNet, ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         }

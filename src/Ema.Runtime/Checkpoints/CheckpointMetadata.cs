@@ -14,6 +14,7 @@ internal static class CheckpointMetadata
     public const string EmaKey = "ema";
     public const string EmaStepKey = "ema_step";
     public const string EmaParamsKey = "ema_params";
+    public const string EmaUpdateEveryKey = "ema_update_every";
     public const string OptimizerFormatKey = "optimizer_format";
     public const string OptimizerSha256Key = "optimizer_sha256";
 
@@ -36,6 +37,7 @@ internal static class CheckpointMetadata
         if (ema is not null)
         {
             metadata[EmaStepKey] = ema.Step.ToString(CultureInfo.InvariantCulture);
+            metadata[EmaUpdateEveryKey] = ema.Options.UpdateEvery.ToString(CultureInfo.InvariantCulture);
             foreach ((string key, string value) in EmaParamsMetadata(ema.EmaParams))
             {
                 // A schedule parameter named like one of the checkpoint's own keys (epoch, ema_step...) must not
@@ -96,6 +98,24 @@ internal static class CheckpointMetadata
             bool newer = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int version) && version > int.Parse(Version, CultureInfo.InvariantCulture);
             throw new CheckpointException(content.Path,
                 $"__metadata__ '{VersionKey}' = '{text}': this Ema reads checkpoint format {Version} only{(newer ? "; a file of a newer format needs a newer Ema" : string.Empty)}.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses to continue an EMA at another cadence than the one that wrote the checkpoint: the trajectory so far
+    /// used d^k every k steps, the rest would use another k, and the two would mix without a word. A file without
+    /// the key (written before it existed) is not checked.
+    /// </summary>
+    public static void CheckUpdateEvery(CheckpointContent content, ModelEma ema)
+    {
+        if (content.Metadata.ContainsKey(EmaUpdateEveryKey))
+        {
+            long saved = ParseLong(content, EmaUpdateEveryKey, 1, int.MaxValue);
+            if (saved != ema.Options.UpdateEvery)
+            {
+                throw new CheckpointException(content.Path, string.Create(CultureInfo.InvariantCulture,
+                    $"the checkpoint's EMA was updated every {saved} steps (__metadata__ '{EmaUpdateEveryKey}' = {saved}), this run's every {ema.Options.UpdateEvery} (ema_update_every / ModelEmaOptions.UpdateEvery); resuming would mix two EMA trajectories. Resume with ema_update_every = {saved}."));
+            }
         }
     }
 

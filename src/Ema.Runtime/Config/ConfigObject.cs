@@ -98,14 +98,16 @@ internal abstract class ConfigObject : EmaParamsSource
             return false;
         }
 
-        // Names only: Enum.TryParse also accepts "3" or "-1", which would bypass the named values.
-        if (text.Length > 0 && !char.IsDigit(text[0]) && text[0] != '-' && text[0] != '+'
-            && Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value))
+        // A whole name or nothing: Enum.TryParse also takes "3", "-1" and flags lists ("safetensors, pth" is Pth),
+        // which would turn a typo or a list into one of the values without a word. Case-insensitive, as written
+        // by ToJson (lower case) and by hand (the C# name).
+        if (Enum.GetNames<TEnum>().FirstOrDefault(name => string.Equals(name, text, StringComparison.OrdinalIgnoreCase)) is { } match)
         {
+            value = Enum.Parse<TEnum>(match);
             return true;
         }
 
-        throw Error(key, $"{FullKey(key)} = \"{text}\" is not one of: {string.Join(", ", Enum.GetNames<TEnum>())} (case-insensitive).");
+        throw Error(key, $"{FullKey(key)} = \"{text}\" is not one of: {string.Join(", ", Enum.GetNames<TEnum>())} (one name, case-insensitive).");
     }
 
     /// <summary>An error about one key.</summary>

@@ -14,12 +14,17 @@ public sealed class PostHocEma : IDisposable
 {
     private readonly ModelEma[] _emas;
     private readonly string _signature;
+    private List<PostHocSnapshot>? _continued;
     private bool _disposed;
 
     /// <summary>Starts one power EMA of <paramref name="model"/> per sigma_rel (several EMAs of one model share its buffer).</summary>
     /// <param name="model">The model.</param>
     /// <param name="options">The profiles, the snapshot directory and cadence.</param>
-    /// <exception cref="ArgumentException">The snapshot dtype is not a floating-point dtype, or snapshots would fall between the EMAs' updates.</exception>
+    /// <exception cref="ArgumentException">
+    /// The snapshot dtype is not a floating-point dtype; snapshots would fall between the EMAs' updates; the directory
+    /// holds snapshots of another run (without <see cref="PostHocEmaOptions.ContinueRun"/>), of several runs, or of
+    /// another model or other profiles than the run continued.
+    /// </exception>
     public PostHocEma(nn.Module model, PostHocEmaOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -41,6 +46,7 @@ public sealed class PostHocEma : IDisposable
 
         Options = options;
         _signature = PostHocSnapshot.Signature(model);
+        (RunId, _continued) = ChooseRun(options, _signature);
         var emas = new List<ModelEma>();
         try
         {
@@ -61,6 +67,12 @@ public sealed class PostHocEma : IDisposable
     /// <summary>The profiles, the snapshot directory and cadence.</summary>
     public PostHocEmaOptions Options { get; }
 
+    /// <summary>
+    /// The id written into every snapshot's metadata (<c>run_id</c>): new for a new run, the continued run's with
+    /// <see cref="PostHocEmaOptions.ContinueRun"/>.
+    /// </summary>
+    public string RunId { get; }
+
     /// <summary>The tracked power EMAs, in the order of <see cref="PostHocEmaOptions.SigmaRels"/> (owned here: do not dispose them).</summary>
     public IReadOnlyList<ModelEma> Emas => _emas;
 
@@ -73,8 +85,15 @@ public sealed class PostHocEma : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        // Checked once for all profiles, so that a bad step updates none of them (power schedules do not read the total).
-        StepRule.Check("PostHocEma.Update", step, _emas[0].LastStep, totalSteps, totalReader: null);
+        // Checked once for all profiles, and before a continued run restores or deletes anything, so that a bad step
+        // changes nothing (power schedules do not read the total). A continued run restores step - 1 below.
+        StepRule.Check("PostHocEma.Update", step, _continued is null ? _emas[0].LastStep : 0, totalSteps, totalReader: null);
+        if (_continued is { } continued)
+        {
+            ContinueAt(continued, step);
+            _continued = null;
+        }
+
         foreach (ModelEma ema in _emas)
         {
             ema.Update(step, totalSteps);
@@ -98,9 +117,9 @@ public sealed class PostHocEma : IDisposable
     /// <param name="snapshotDirectory">The directory <see cref="PostHocEma"/> wrote.</param>
     /// <param name="sigmaRel">The profile wanted, in (0, 1/sqrt(12)).</param>
     /// <param name="model">The model of the snapshots; its weights are replaced.</param>
-    /// <param name="atStep">The step wanted, at most the last snapshot's; default: the last snapshot's. Snapshots after it are not used.</param>
-    /// <exception cref="ArgumentException">No snapshots, one profile only, no snapshot at or before <paramref name="atStep"/>, or snapshots of another model.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sigmaRel"/> is out of range, or <paramref name="atStep"/> is past the last snapshot.</exception>
+    /// <param name="atStep">The step wanted: a snapshot step; default: the last snapshot's. Snapshots after it are not used.</param>
+    /// <exception cref="ArgumentException">No snapshots, one profile only, <paramref name="atStep"/> before the first snapshot or between two snapshot steps, or snapshots of another model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sigmaRel"/> is out of range or too far from the tracked profiles for the snapshots to make it (the fit is more than 5% off), or <paramref name="atStep"/> is past the last snapshot.</exception>
     /// <exception cref="InvalidOperationException">The model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>) or is bound as a twin (<see cref="ModelEma.BindTwin"/>); nothing is read or changed.</exception>
     public static void Synthesize(string snapshotDirectory, double sigmaRel, nn.Module model, long? atStep = null)
     {
@@ -111,7 +130,9 @@ public sealed class PostHocEma : IDisposable
 
         List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, PostHocSnapshot.Signature(model), atStep);
         long step = atStep ?? snapshots[^1].Step;
-        double[] weights = PostHocWeights.Solve(snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray(), sigmaRel, step);
+        (long Step, double SigmaRel)[] profiles = snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray();
+        double[] weights = PostHocWeights.Solve(profiles, sigmaRel, step);
+        RequireCloseFit(snapshotDirectory, profiles, sigmaRel, step, weights);
         PostHocSynthesis.Apply(model, snapshots, weights);
     }
 
@@ -127,7 +148,9 @@ public sealed class PostHocEma : IDisposable
         _ = PowerProfile.GammaOf(sigmaRel);
         List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, signature: null, atStep);
         long step = atStep ?? snapshots[^1].Step;
-        double[] weights = PostHocWeights.Solve(snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray(), sigmaRel, step);
+        (long Step, double SigmaRel)[] profiles = snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray();
+        double[] weights = PostHocWeights.Solve(profiles, sigmaRel, step);
+        RequireCloseFit(snapshotDirectory, profiles, sigmaRel, step, weights);
         var targets = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
@@ -167,10 +190,110 @@ public sealed class PostHocEma : IDisposable
         }
     }
 
-    /// <summary>The snapshots up to <paramref name="atStep"/>, all of the model whose signature is given (null: of one model, whichever it is).</summary>
+    /// <summary>
+    /// A new run gets a new id and an empty directory (for its snapshots); a continued run keeps its id, and its
+    /// snapshots are returned so that the first update can restore the EMAs from them.
+    /// </summary>
+    private static (string RunId, List<PostHocSnapshot>? Continued) ChooseRun(PostHocEmaOptions options, string signature)
+    {
+        string directory = options.SnapshotDirectory;
+        List<PostHocSnapshot> existing = PostHocSnapshot.ListExisting(directory);
+        if (existing.Count == 0)
+        {
+            return (Guid.NewGuid().ToString("N"), null);
+        }
+
+        string runs = PostHocSnapshot.DescribeRuns(existing);
+        if (!options.ContinueRun)
+        {
+            throw new ArgumentException(
+                $"The snapshot directory '{directory}' already holds post-hoc snapshots ({runs}); a new run's snapshots would be mixed with them in Synthesize. " +
+                "Give the new run an empty directory, move or delete the old snapshots, or set PostHocEmaOptions.ContinueRun = true to continue that run (when resuming its training).",
+                nameof(options));
+        }
+
+        if (existing.Select(s => s.RunId).Distinct().Count() != 1 || existing[0].RunId is null)
+        {
+            throw new ArgumentException(
+                $"PostHocEmaOptions.ContinueRun: the snapshot directory '{directory}' must hold the snapshots of one run with a run id, but it holds {runs}. Move the other runs' snapshots away.",
+                nameof(options));
+        }
+
+        if (existing.FirstOrDefault(s => s.ModelSignature != signature) is { } foreign)
+        {
+            throw new ArgumentException($"PostHocEmaOptions.ContinueRun: the snapshot '{foreign.Path}' is of another model (signature {foreign.ModelSignature}, this model's is {signature}).", nameof(options));
+        }
+
+        double[] tracked = existing.Select(s => s.SigmaRel).Distinct().Order().ToArray();
+        if (!tracked.SequenceEqual(options.SigmaRels.Order()))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"PostHocEmaOptions.ContinueRun: run {existing[0].RunId} in '{directory}' tracks sigma_rel {string.Join(", ", tracked)}, these options ask for {string.Join(", ", options.SigmaRels.Order())}; a run keeps its profiles."),
+                nameof(options));
+        }
+
+        return (existing[0].RunId!, existing);
+    }
+
+    /// <summary>
+    /// Restores each tracked EMA from the continued run's snapshot at <c>step - 1</c> (where training resumed) and
+    /// deletes the run's snapshots at <paramref name="step"/> and later: they belong to the stretch after the
+    /// checkpoint, which this run is about to train again.
+    /// </summary>
+    private void ContinueAt(List<PostHocSnapshot> continued, long step)
+    {
+        long resumedAt = step - 1;
+        if (resumedAt > 0)
+        {
+            for (int i = 0; i < _emas.Length; i++)
+            {
+                double sigmaRel = Options.SigmaRels[i];
+                PostHocSnapshot snapshot = continued.FirstOrDefault(s => s.Step == resumedAt && s.SigmaRel == sigmaRel)
+                    ?? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"PostHocEma continues run {RunId} at step {step}, but '{Options.SnapshotDirectory}' has no snapshot of sigma_rel {sigmaRel:R} at step {resumedAt} to restore it from " +
+                        $"(the run's snapshot steps: {string.Join(", ", continued.Select(s => s.Step).Distinct())}). Resume training from a checkpoint written at a snapshot step (make SnapshotEvery divide the steps between checkpoints)."));
+                LoadSnapshot(_emas[i], snapshot, resumedAt);
+            }
+        }
+
+        foreach (PostHocSnapshot later in continued.Where(s => s.Step >= step))
+        {
+            File.Delete(later.Path);
+        }
+    }
+
+    private static void LoadSnapshot(ModelEma ema, PostHocSnapshot snapshot, long step)
+    {
+        var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            SafetensorsReader.ReadEach(snapshot.Path, (name, tensor) => weights[name] = tensor.clone());
+            ema.Load(weights, step);
+        }
+        finally
+        {
+            foreach (Tensor tensor in weights.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The snapshots up to <paramref name="atStep"/>, which must end exactly there, of one run and all of the model whose
+    /// signature is given (null: of one model, whichever it is; the <c>ema posthoc</c> tool has no model).
+    /// </summary>
     private static List<PostHocSnapshot> SelectSnapshots(string directory, string? signature, long? atStep)
     {
         List<PostHocSnapshot> all = PostHocSnapshot.List(directory);
+        if (all.Select(s => s.RunId).Distinct().Count() > 1)
+        {
+            throw new ArgumentException(
+                $"The directory '{directory}' holds the snapshots of several runs ({PostHocSnapshot.DescribeRuns(all)}); their synthesis would mix two trajectories. " +
+                "Move each run's snapshots (metadata 'run_id') into a directory of its own.",
+                "snapshotDirectory");
+        }
+
         if (signature is null && all.FirstOrDefault(s => s.ModelSignature != all[^1].ModelSignature) is { } mixed)
         {
             throw new ArgumentException(
@@ -200,6 +323,16 @@ public sealed class PostHocEma : IDisposable
             throw new ArgumentException($"No snapshot in '{directory}' is at or before atStep = {atStep}; the first is at step {all[0].Step}.", nameof(atStep));
         }
 
+        if (atStep is { } between && used[^1].Step != between)
+        {
+            // The power profile ending at atStep puts most of its weight just before atStep, where no snapshot
+            // ends: the closest sum of the earlier snapshots is 68-84% off, and the weights it gives are garbage.
+            long after = all.First(s => s.Step > between).Step;
+            throw new ArgumentException(
+                $"atStep = {between} falls between the snapshots at steps {used[^1].Step} and {after} in '{directory}': an EMA can be synthesized exactly only at a snapshot step. Use atStep: {used[^1].Step} or {after}.",
+                nameof(atStep));
+        }
+
         double[] profiles = used.Select(s => s.SigmaRel).Distinct().ToArray();
         if (profiles.Length < 2)
         {
@@ -210,6 +343,20 @@ public sealed class PostHocEma : IDisposable
         }
 
         return used;
+    }
+
+    /// <summary>Refuses a profile the snapshots cannot make: the fit of <see cref="PostHocWeights.Solve"/> is too far off.</summary>
+    private static void RequireCloseFit(string directory, (long Step, double SigmaRel)[] profiles, double sigmaRel, long step, double[] weights)
+    {
+        double error = PostHocWeights.RelativeError(profiles, sigmaRel, step, weights);
+        if (!(error <= PostHocWeights.MaxRelativeError))
+        {
+            string tracked = string.Join(", ", profiles.Select(p => p.SigmaRel).Distinct().Order().Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+            int steps = profiles.Select(p => p.Step).Distinct().Count();
+            string message = FormattableString.Invariant(
+                $"sigma_rel = {sigmaRel:R} at step {step} cannot be synthesized from the snapshots in '{directory}' (sigma_rel {tracked} at {steps} steps): the closest sum of their averaging profiles is {error * 100:F1}% off (relative L2; at most {PostHocWeights.MaxRelativeError * 100:F0}% is allowed). Ask for a sigma_rel nearer the tracked ones, or track a wider pair and snapshot more often.");
+            throw ConfigErrors.ArgumentOutOfRange(nameof(sigmaRel), message);
+        }
     }
 
     private void WriteSnapshot(double sigmaRel, ModelEma ema, long step)
@@ -228,7 +375,7 @@ public sealed class PostHocEma : IDisposable
                 }
             }
 
-            AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, PostHocSnapshot.Metadata(sigmaRel, step, _signature)));
+            AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, tensors, PostHocSnapshot.Metadata(sigmaRel, step, _signature, RunId)));
         }
         finally
         {

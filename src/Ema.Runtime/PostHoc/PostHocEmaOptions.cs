@@ -47,6 +47,16 @@ public sealed record PostHocEmaOptions
     /// </summary>
     public torch.ScalarType SnapshotDtype { get; init; } = torch.ScalarType.Float32;
 
+    /// <summary>
+    /// Whether this <see cref="PostHocEma"/> continues the run whose snapshots are in <see cref="SnapshotDirectory"/>
+    /// (set it when resuming training) rather than start a new one. Default false: a new run, which refuses a
+    /// directory holding another run's snapshots (their synthesis would mix two trajectories). When true, the
+    /// directory must hold one run's snapshots (or none) of the same model and profiles; at the first
+    /// <see cref="PostHocEma.Update"/>(step) the tracked EMAs are restored from that run's snapshots at step - 1, and
+    /// its snapshots at later steps (written after the checkpoint resumed from) are deleted.
+    /// </summary>
+    public bool ContinueRun { get; init; }
+
     /// <summary>Options of the tracked EMAs (dtype, device, non-finite policy). Default: the model's dtype and device.</summary>
     public ModelEmaOptions EmaOptions { get; init; } = new();
 }

@@ -8,24 +8,28 @@ namespace Ema;
 
 /// <summary>
 /// One post-hoc snapshot file: a safetensors file of one power EMA's weights whose <c>__metadata__</c> holds the
-/// profile's <c>sigma_rel</c>, the <c>step</c>, and the model's signature (names, shapes, integer dtypes), so that
-/// snapshots of another model are recognised before any tensor is read.
+/// profile's <c>sigma_rel</c>, the <c>step</c>, the model's signature (names, shapes, integer dtypes), so that
+/// snapshots of another model are recognised before any tensor is read, and the <c>run_id</c> of the
+/// <see cref="PostHocEma"/> run that wrote it (null in files written before run ids existed), so that two runs
+/// in one directory are never mixed.
 /// </summary>
-internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, string ModelSignature)
+internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, string ModelSignature, string? RunId)
 {
     public const string FormatKey = "format";
     public const string FormatValue = "ema-post-hoc/1";
     public const string SigmaRelKey = "sigma_rel";
     public const string StepKey = "step";
     public const string SignatureKey = "model_signature";
+    public const string RunIdKey = "run_id";
 
     /// <summary>The file name of a snapshot: sortable by profile, then step.</summary>
     public static string FileName(double sigmaRel, long step) =>
         string.Create(CultureInfo.InvariantCulture, $"posthoc-sigma_rel-{sigmaRel:R}-step-{step:D12}.safetensors");
 
     /// <summary>The metadata a snapshot carries.</summary>
-    public static Dictionary<string, string> Metadata(double sigmaRel, long step, string signature) => new(StringComparer.Ordinal)
+    public static Dictionary<string, string> Metadata(double sigmaRel, long step, string signature, string runId) => new(StringComparer.Ordinal)
     {
+        [RunIdKey] = runId,
         [FormatKey] = FormatValue,
         [SigmaRelKey] = sigmaRel.ToString("R", CultureInfo.InvariantCulture),
         [StepKey] = step.ToString(CultureInfo.InvariantCulture),
@@ -44,7 +48,26 @@ internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, 
             throw new ArgumentException($"The post-hoc EMA snapshot directory '{directory}' does not exist.", "snapshotDirectory");
         }
 
+        List<PostHocSnapshot> snapshots = ListExisting(directory);
+        if (snapshots.Count == 0)
+        {
+            throw new ArgumentException(
+                $"The directory '{directory}' holds no post-hoc EMA snapshot (safetensors files written by PostHocEma.Update, with \"{FormatKey}\": \"{FormatValue}\" in __metadata__).",
+                "snapshotDirectory");
+        }
+
+        return snapshots;
+    }
+
+    /// <summary>The snapshots in <paramref name="directory"/>, sorted by step, then sigma_rel; none when it is missing or holds none.</summary>
+    public static List<PostHocSnapshot> ListExisting(string directory)
+    {
         var snapshots = new List<PostHocSnapshot>();
+        if (!Directory.Exists(directory))
+        {
+            return snapshots;
+        }
+
         foreach (string path in Directory.GetFiles(directory, "*.safetensors").Order(StringComparer.Ordinal))
         {
             IReadOnlyDictionary<string, string> metadata = SafetensorsReader.ReadEach(path, null);
@@ -57,14 +80,8 @@ internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, 
                 path,
                 ParseMetadata(path, metadata, SigmaRelKey, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
                 ParseMetadata(path, metadata, StepKey, s => long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
-                metadata.GetValueOrDefault(SignatureKey) ?? throw new CheckpointException(path, $"the post-hoc snapshot has no '{SignatureKey}' in its __metadata__.")));
-        }
-
-        if (snapshots.Count == 0)
-        {
-            throw new ArgumentException(
-                $"The directory '{directory}' holds no post-hoc EMA snapshot (safetensors files written by PostHocEma.Update, with \"{FormatKey}\": \"{FormatValue}\" in __metadata__).",
-                "snapshotDirectory");
+                metadata.GetValueOrDefault(SignatureKey) ?? throw new CheckpointException(path, $"the post-hoc snapshot has no '{SignatureKey}' in its __metadata__."),
+                metadata.GetValueOrDefault(RunIdKey)));
         }
 
         return snapshots.OrderBy(s => s.Step).ThenBy(s => s.SigmaRel).ToList();
@@ -85,6 +102,14 @@ internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, 
 
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16].ToLowerInvariant();
     }
+
+    /// <summary>How a run is named in messages: its id, or a note for files written before run ids existed.</summary>
+    public static string Describe(string? runId) => runId is null ? "(no run id: written by an earlier Ema)" : runId;
+
+    /// <summary>Each run in <paramref name="snapshots"/> with its snapshot steps, for messages.</summary>
+    public static string DescribeRuns(IEnumerable<PostHocSnapshot> snapshots) => string.Join("; ", snapshots
+        .GroupBy(s => s.RunId)
+        .Select(run => $"run {Describe(run.Key)}: {run.Count()} snapshots, steps {run.Min(s => s.Step)} to {run.Max(s => s.Step)}"));
 
     /// <summary>Checks a list of sigma_rel values for <see cref="PostHocEmaOptions.SigmaRels"/>.</summary>
     public static IReadOnlyList<double> ValidateSigmaRels(IReadOnlyList<double> values)

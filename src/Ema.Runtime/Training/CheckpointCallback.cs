@@ -23,12 +23,14 @@ public sealed class CheckpointCallback(string directory, CheckpointFormat format
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(result);
+        // No finite metric yet (NaN from the first epochs): no best to record.
+        double? best = double.IsFinite(result.BestMetric) ? result.BestMetric : null;
         Checkpoint.Save(Path.Combine(Directory, Checkpoint.LatestFileNameOf(Format)), context.Model, context.Ema, context.Optimizer,
-            result.Epoch, context.GlobalStep, result.BestMetric, BeforeRename);
+            result.Epoch, context.GlobalStep, best, BeforeRename);
         if (result.IsBest)
         {
             Checkpoint.Save(Path.Combine(Directory, Checkpoint.BestFileNameOf(Format)), context.Model, context.Ema, context.Optimizer,
-                result.Epoch, context.GlobalStep, result.BestMetric, BeforeRename);
+                result.Epoch, context.GlobalStep, best, BeforeRename);
         }
     }
 }

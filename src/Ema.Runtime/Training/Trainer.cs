@@ -83,7 +83,12 @@ public sealed class Trainer : IDisposable
     /// Trains for the remaining epochs (all of them, or those after the checkpoint when resuming). At the end the
     /// model holds the EMA weights when <c>ema</c> is on.
     /// </summary>
-    /// <param name="trainData">Training batches (input, target), enumerated once per epoch (and once more to count them unless it is a collection); every epoch must give the same number.</param>
+    /// <param name="trainData">
+    /// Training batches (input, target), enumerated once per epoch; every epoch must give the same number: the
+    /// collection's count, or <see cref="TrainerOptions.BatchesPerEpoch"/> for a lazy sequence. Tensors the source
+    /// makes while producing a batch, other than the batch's own input and target, are the source's (its shuffling
+    /// state, for example): the trainer frees only the batch.
+    /// </param>
     /// <param name="validationData">Validation batches, enumerated for each validation pass.</param>
     /// <returns>The results of the epochs run.</returns>
     public IReadOnlyList<EpochResult> Train(IEnumerable<(Tensor Input, Tensor Target)> trainData, IEnumerable<(Tensor Input, Tensor Target)> validationData)
@@ -91,6 +96,11 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(trainData);
         ArgumentNullException.ThrowIfNull(validationData);
         long batchesPerEpoch = CountBatches(trainData);
+        if (batchesPerEpoch > long.MaxValue / Params.MaxEpochs)
+        {
+            throw new ArgumentException($"{batchesPerEpoch} batches per epoch ({BatchCountSource}) x max_epochs = {Params.MaxEpochs} overflows the EMA's total steps (a 64-bit count).", nameof(trainData));
+        }
+
         var context = new TrainingContext(Model, Optimizer, Params, batchesPerEpoch);
         using EmaCallback? emaCallback = Params.Ema ? new EmaCallback(Params.EmaParams, EmaOptionsWithCadence()) : null;
         var listeners = new List<ITrainingListener>();
@@ -119,11 +129,16 @@ public sealed class Trainer : IDisposable
                 CheckpointInfo info = Checkpoint.Resume(latest, Model, context.Ema, Optimizer);
                 firstEpoch = info.Epoch + 1;
                 context.GlobalStep = info.GlobalStep;
-                best = info.BestMetric;
+
+                // A NaN or infinite best (written before only finite metrics could be best) would win or lose every
+                // comparison for the rest of the run: it counts as no best yet.
+                best = info.BestMetric is { } saved && double.IsFinite(saved) ? saved : null;
             }
 
-            for (int epoch = firstEpoch; epoch <= Params.MaxEpochs; epoch++)
+            // long: with max_epochs = int.MaxValue an int counter would wrap instead of ending.
+            for (long epochNumber = firstEpoch; epochNumber <= Params.MaxEpochs; epochNumber++)
             {
+                int epoch = (int)epochNumber;
                 context.Epoch = epoch;
                 double trainLoss = TrainEpoch(context, trainData, listeners);
 
@@ -134,9 +149,9 @@ public sealed class Trainer : IDisposable
                 double watched = Validate(validationData);
                 Raise(listeners, l => l.OnValidationEnd(context));
 
-                bool isBest = best is not { } b || (Options.GreaterIsBetter ? watched > b : watched < b);
+                bool isBest = Improves(watched, best);
                 best = isBest ? watched : best;
-                var result = new EpochResult(epoch, trainLoss, raw ?? watched, raw is null ? null : watched, best!.Value, isBest);
+                var result = new EpochResult(epoch, trainLoss, raw ?? watched, raw is null ? null : watched, best ?? double.NaN, isBest);
                 results.Add(result);
                 Raise(listeners, l => l.OnEpochEnd(context, result));
             }
@@ -152,12 +167,26 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
+    /// Whether the watched metric beats the best so far. Only a finite metric can: a NaN compares false with
+    /// everything, so a NaN best would never be beaten (ckpt_best frozen for good), and an infinite one is a
+    /// diverged run, not a model to keep.
+    /// </summary>
+    private bool Improves(double watched, double? best) =>
+        double.IsFinite(watched) && (best is not { } b || (Options.GreaterIsBetter ? watched > b : watched < b));
+
+    /// <summary>
     /// Refuses to resume a run whose EMA trajectory would differ from the checkpoint's: other EMA parameters or
     /// another number of batches per epoch (the step count, and so every decay, would change). Checked before
     /// anything is loaded.
     /// </summary>
     private void CheckResumable(string path, CheckpointInfo info, long batchesPerEpoch)
     {
+        if (info.Epoch > Params.MaxEpochs)
+        {
+            throw new CheckpointException(path,
+                $"the checkpoint was written after epoch {info.Epoch}, past this run's max_epochs = {Params.MaxEpochs}: there is nothing to resume. Raise max_epochs to train on (the EMA's total steps change with it), or start a new run.");
+        }
+
         if (info.GlobalStep != info.Epoch * batchesPerEpoch)
         {
             throw new CheckpointException(path,
@@ -231,19 +260,19 @@ public sealed class Trainer : IDisposable
         using IEnumerator<(Tensor Input, Tensor Target)> enumerator = data.GetEnumerator();
         while (true)
         {
-            // MoveNext runs inside the scope, so a batch produced on the fly is freed with it.
+            // A batch the source makes on the fly is freed with this scope; what the source keeps is not (BatchPull).
             using var scope = NewDisposeScope();
-            if (!enumerator.MoveNext())
+            if (!BatchPull.Next(enumerator, out (Tensor Input, Tensor Target) batch))
             {
                 break;
             }
 
             if (index == batches)
             {
-                throw new InvalidOperationException($"The training data gave more than the {batches} batches counted in epoch 1 (epoch {context.Epoch}): every epoch must give the same number, which the EMA's total steps are computed from.");
+                throw new InvalidOperationException($"The training data gave more than {batches} batches in epoch {context.Epoch} ({BatchCountSource}): every epoch must give that number, which the EMA's total steps are computed from.");
             }
 
-            (Tensor input, Tensor target) = OnDevice(enumerator.Current);
+            (Tensor input, Tensor target) = OnDevice(batch);
             long groupStart = index / accumulate * accumulate;
             long groupSize = Math.Min(accumulate, batches - groupStart);
             Tensor loss = _task.TrainingLoss(input, target);
@@ -261,7 +290,7 @@ public sealed class Trainer : IDisposable
 
         if (index != batches)
         {
-            throw new InvalidOperationException($"The training data gave {index} batches in epoch {context.Epoch}, but {batches} were counted: every epoch must give the same number.");
+            throw new InvalidOperationException($"The training data gave {index} batches in epoch {context.Epoch}, but {batches} were expected ({BatchCountSource}): every epoch must give that number.");
         }
 
         return lossSum / batches;
@@ -277,12 +306,12 @@ public sealed class Trainer : IDisposable
         while (true)
         {
             using var scope = NewDisposeScope();
-            if (!enumerator.MoveNext())
+            if (!BatchPull.Next(enumerator, out (Tensor Input, Tensor Target) batch))
             {
                 break;
             }
 
-            (Tensor input, Tensor target) = OnDevice(enumerator.Current);
+            (Tensor input, Tensor target) = OnDevice(batch);
             (Tensor output, Tensor loss) = _task.Validate(input, target);
             sum += Options.ValidationMetric is { } metric ? metric(output, target) : loss.ToDouble();
             count++;
@@ -331,28 +360,46 @@ public sealed class Trainer : IDisposable
         return chosen;
     }
 
-    private static long CountBatches(IEnumerable<(Tensor Input, Tensor Target)> data)
+    /// <summary>
+    /// The batches per epoch, without a pass over the data (a source may make tensors, shuffle or read files while
+    /// it produces batches: a counting pass would do all that twice): <see cref="TrainerOptions.BatchesPerEpoch"/>,
+    /// or the count of a collection.
+    /// </summary>
+    private long CountBatches(IEnumerable<(Tensor Input, Tensor Target)> data)
     {
-        if (data.TryGetNonEnumeratedCount(out int count))
+        // TryGetNonEnumeratedCount knows ICollection<T> and LINQ's own iterators, not IReadOnlyCollection<T> (a
+        // source that makes its batches as it is enumerated, with a known count).
+        bool counted = data.TryGetNonEnumeratedCount(out int count);
+        if (!counted && data is IReadOnlyCollection<(Tensor Input, Tensor Target)> readOnly)
         {
-            return count > 0 ? count : throw new ArgumentException("The training data has no batches.", nameof(data));
+            (counted, count) = (true, readOnly.Count);
         }
 
-        long counted = 0;
-        using IEnumerator<(Tensor Input, Tensor Target)> enumerator = data.GetEnumerator();
-        while (true)
+        if (Options.BatchesPerEpoch is { } given)
         {
-            using var scope = NewDisposeScope();
-            if (!enumerator.MoveNext())
+            if (counted && count != given)
             {
-                break;
+                throw new ArgumentException($"TrainerOptions.BatchesPerEpoch = {given}, but the training data is a collection of {count} batches: leave BatchesPerEpoch unset or make them agree.", nameof(data));
             }
 
-            counted++;
+            BatchCountSource = $"TrainerOptions.BatchesPerEpoch = {given}";
+            return given;
         }
 
-        return counted > 0 ? counted : throw new ArgumentException("The training data has no batches.", nameof(data));
+        if (!counted)
+        {
+            throw new ArgumentException(
+                "The training data is a sequence whose length is unknown without enumerating it (not a collection), and the EMA's total steps (batches per epoch x max_epochs) are needed before the first batch: " +
+                "set TrainerOptions.BatchesPerEpoch to its batches per epoch, or pass a collection (a List or an array, or an IReadOnlyCollection that makes its batches as it is enumerated).",
+                nameof(data));
+        }
+
+        BatchCountSource = $"the training collection's Count, {count}";
+        return count > 0 ? count : throw new ArgumentException("The training data has no batches.", nameof(data));
     }
+
+    /// <summary>Where the batches per epoch came from, for messages.</summary>
+    private string BatchCountSource { get; set; } = string.Empty;
 
     private static void Raise(List<ITrainingListener> listeners, Action<ITrainingListener> raise)
     {

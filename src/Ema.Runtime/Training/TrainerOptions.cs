@@ -5,6 +5,8 @@ namespace Ema;
 /// <summary>The trainer's code-only options (what is not in <see cref="TrainingParams"/>).</summary>
 public sealed record TrainerOptions
 {
+    private readonly long? _batchesPerEpoch;
+
     /// <summary>Where to write <c>ckpt_latest</c> and <c>ckpt_best</c> (in <see cref="TrainingParams.CheckpointFormat"/>), or null for no checkpoints.</summary>
     public string? CheckpointDirectory { get; init; }
 
@@ -25,6 +27,19 @@ public sealed record TrainerOptions
 
     /// <summary>Where and in which precision to keep the EMA, or null for the model's own.</summary>
     public ModelEmaOptions? EmaOptions { get; init; }
+
+    /// <summary>
+    /// The training batches per epoch, for training data that is a lazy sequence (not a collection): the EMA's total
+    /// steps are needed before the first batch, and the data is not enumerated an extra time to count it. Null: the
+    /// collection's count. Every epoch must give this many batches.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public long? BatchesPerEpoch
+    {
+        get => _batchesPerEpoch;
+        init => _batchesPerEpoch = value is null or >= 1 ? value : throw ConfigErrors.ArgumentOutOfRange(
+            nameof(BatchesPerEpoch), $"TrainerOptions.BatchesPerEpoch = {ConfigErrors.Format(value.Value)} is outside the allowed range: at least 1, or null for the training collection's count.");
+    }
 
     /// <summary>Listeners called after the trainer's own EMA and checkpoint callbacks, in order.</summary>
     public IReadOnlyList<ITrainingListener> Listeners { get; init; } = [];
