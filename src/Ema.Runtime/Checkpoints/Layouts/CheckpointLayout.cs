@@ -22,6 +22,6 @@ internal sealed record CheckpointLayout(string Name, WeightsEntry? Ema, WeightsE
         CheckpointWeights.PreferEma => Ema ?? Raw ?? throw new CheckpointException(path, EmaAbsent ?? RawAbsent ?? "the checkpoint holds no weights."),
         CheckpointWeights.Ema => Ema ?? throw new CheckpointException(path, $"no EMA weights: {EmaAbsent}"),
         CheckpointWeights.Raw => Raw ?? throw new CheckpointException(path, $"no raw weights: {RawAbsent}"),
-        _ => throw ConfigErrors.ArgumentOutOfRange(nameof(weights), $"weights = {(int)weights} is not a CheckpointWeights value: PreferEma, Ema or Raw."),
+        _ => throw ConfigErrors.ArgumentOutOfRange(nameof(weights), $"weights = {ConfigErrors.Format((long)weights)} is not a CheckpointWeights value: PreferEma, Ema or Raw."),
     };
 }
