@@ -13,10 +13,12 @@ public sealed class CheckpointErrorTests
     {
         using var model = new LinearBatchNorm();
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadForInference(model, Fixture("other_tool_dict.pth")));
-        Assert.Contains("neither 'net' nor 'ema_net'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("'model' (a dict of 7)", e.Message, StringComparison.Ordinal);
+        // The layout recognizer (one place) lists what the file holds and the layouts Ema reads.
+        Assert.Contains("a dict whose layout Ema does not know", e.Message, StringComparison.Ordinal);
+        Assert.Contains("net/ema_net", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'model' (a state dict of 7 tensors)", e.Message, StringComparison.Ordinal);
         Assert.Contains("'epoch' (4)", e.Message, StringComparison.Ordinal);
-        Assert.Contains("'optimizer' (a dict of 2)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'optimizer' (a dict of 2 entries)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -97,7 +97,10 @@ public sealed class LayoutFixtureTests : IDisposable
         Assert.Equal("4", Recognize("lightning_ema.ckpt").Facts["n_averaged"]);
         Assert.Equal(CheckpointLayouts.DiffusersEma, Recognize("diffusers_unet_ema/diffusion_pytorch_model.safetensors").Name);
         Assert.Equal("4", Recognize("diffusers_unet_ema/diffusion_pytorch_model.safetensors").Facts["optimization_step"]);
-        Assert.Equal(CheckpointLayouts.Ultralytics, Recognize("ultralytics_last.pt").Name);
+        // An Ultralytics file pickles whole modules: the weights-only reader refuses it while unpickling, before any
+        // layout is recognized, and the refusal says how to convert it.
+        CheckpointException ultralytics = Assert.Throws<CheckpointException>(() => Recognize("ultralytics_last.pt"));
+        Assert.Contains("[\"ema\"].float().state_dict()", ultralytics.Message, StringComparison.Ordinal);
         Assert.Equal(CheckpointLayouts.StateDict, Recognize("plain.safetensors").Name);
 
         // A timm checkpoint renamed like Ema's is still timm's: the name plays no part.

@@ -824,7 +824,8 @@ internal sealed class PickleReader
         throw new CheckpointException(_path,
             $"the pickle names the global '{found.Global}' {where}, which is not on the allow-list of weights-only checkpoints; the file is refused, " +
             "as torch.load(weights_only=True) refuses it. If the file is trusted and the global is an inert data class, allow it with " +
-            $"PthSafeGlobals.Add(\"{ModuleOf(found.Global)}\", \"{NameOf(found.Global)}\") (torch.serialization.add_safe_globals in PyTorch).",
+            $"PthSafeGlobals.Add(\"{ModuleOf(found.Global)}\", \"{NameOf(found.Global)}\") (torch.serialization.add_safe_globals in PyTorch)." +
+            (CheckpointLayouts.AdviceForGlobal(_path, found.Global) is { } advice ? " " + advice : string.Empty),
             entry);
     }
 
