@@ -59,6 +59,21 @@ public sealed class ModelMovedAfterEmaTests
     }
 
     [Fact]
+    public async Task A_move_in_top_level_statements_is_reported()
+    {
+        var test = new Test("""
+            using Ema;
+            using TorchSharp;
+            using static TorchSharp.torch;
+            var model = nn.Linear(2, 2);
+            using var ema = new ModelEma(model, new ExpEmaParams());
+            {|EMA0008:model.cuda()|};
+            """);
+        test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task The_message_names_the_module_the_move_and_the_line_of_the_EMA()
     {
         var test = new Test(InMethod("using var ema = new ModelEma(model, p);\n        model.cuda();"));

@@ -123,8 +123,8 @@ public sealed class ModelMovedAfterEmaAnalyzer : EmaAnalyzer
             case IUsingOperation usingStatement:
                 return usingStatement.Body.Syntax.Span.End;
             case IUsingDeclarationOperation usingDeclaration:
-                // A using declaration ends with its enclosing block.
-                return usingDeclaration.Syntax.Parent?.Span.End ?? int.MaxValue;
+                // A using declaration ends with its enclosing block (the whole file for top-level statements).
+                return usingDeclaration.Parent?.Syntax.Span.End ?? int.MaxValue;
         }
 
         int made = creation.Syntax.Span.End;
