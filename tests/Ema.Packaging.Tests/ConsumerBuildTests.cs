@@ -81,7 +81,7 @@ public sealed class ConsumerBuildTests(PackageFixture package)
     [Fact]
     public void Inline_JSON_and_an_undisposed_EMA_scope_are_reported_at_their_lines()
     {
-        const string program = """
+        const string program = """"
             using Ema;
             using static TorchSharp.torch;
 
@@ -89,7 +89,7 @@ public sealed class ConsumerBuildTests(PackageFixture package)
             var p = DecaySchedules.FromJson("""{"decay": 1.2}""");
             using var ema = new ModelEma(model, p);
             ema.UseEmaWeights();
-            """;
+            """";
         string consumer = package.CreateConsumer("InlineJsonAndScope", new Dictionary<string, string> { ["Program.cs"] = program });
 
         ProcessRunner.Result build = PackageFixture.Build(consumer);
