@@ -8,4 +8,6 @@ internal static class CodeFixTitles
     public const string UseKnownSchedule = "Use the schedule {0}";
 
     public const string UseKnownKey = "Use the key {0}";
+
+    public const string DisposeEmaWeights = "Dispose the scope at the end of the block (using var)";
 }

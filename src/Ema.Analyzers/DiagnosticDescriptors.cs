@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis;
 
 namespace Ema.Analyzers;
 
-/// <summary>The Ema diagnostics EMA0001 to EMA0006. Ids are part of the public contract: never renumber.</summary>
+/// <summary>The Ema diagnostics EMA0001 to EMA0009. Ids are part of the public contract: never renumber.</summary>
 internal static class DiagnosticDescriptors
 {
     public const string Category = "Ema";
@@ -55,6 +55,27 @@ internal static class DiagnosticDescriptors
         "Unknown key in ema_params",
         "Unknown key '{0}' in ema_params{1}: no registered schedule takes it; the known keys are {2} (decay, decay_type and the snake_case constructor parameters of the classes marked [DecaySchedule] in {3})",
         "Keys in an ema_params object are decay, decay_type and the snake_case constructor parameters of the registered schedules; any other key is an error when the config is loaded.");
+
+    public static readonly DiagnosticDescriptor ScopeNotDisposed = Create(
+        "EMA0007",
+        DiagnosticSeverity.Warning,
+        "The scope UseEmaWeights() returns is not disposed",
+        "The scope {0} returns is {1}: until it is disposed the model holds the EMA weights, and the next optimizer step trains them; dispose it (using)",
+        "UseEmaWeights() swaps the EMA weights into the model until the scope it returns is disposed. A scope that is discarded, or kept in a local that is never disposed, leaves the EMA weights in the model for the rest of training. Not reported where the scope visibly changes hands: returned, stored in a field or property, passed to a method, captured.");
+
+    public static readonly DiagnosticDescriptor ModelMovedAfterEma = Create(
+        "EMA0008",
+        DiagnosticSeverity.Warning,
+        "The model of a ModelEma is moved or converted after the EMA was made",
+        "'{0}' is moved or converted by {1}() after the ModelEma of line {2} was made from it: that replaces its parameters and the EMA refuses the next Update; make the ModelEma after moving the model",
+        "module.to(...), cuda(), cpu(), half(), bfloat16(), float(), double() and to_type(...) replace the module's parameters; a ModelEma made before then averages tensors the model no longer uses, so its next Update throws. Reported in one method, for the same local, parameter or field given to new ModelEma, while that EMA is alive (not after it is disposed).");
+
+    public static readonly DiagnosticDescriptor StepInsideEmaScope = Create(
+        "EMA0009",
+        DiagnosticSeverity.Warning,
+        "An optimizer steps while the EMA weights are in the model",
+        "{0}.step() runs inside the scope of {1}: the model holds the EMA weights there, so the step trains them and its update is lost when the scope swaps the model's own weights back; step after the scope is disposed",
+        "Inside using (ema.UseEmaWeights()) or after using var ... = ema.UseEmaWeights(); in the same block, the model's tensors are the EMA's. An optimizer step there updates the EMA weights and not the model's. LRScheduler.step() is not reported: it changes learning rates, no weights.");
 
     private static DiagnosticDescriptor Create(string id, DiagnosticSeverity severity, string title, string message, string description) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description: description + PagePrefix + id + ".md in the Ema.Runtime package.", helpLinkUri: null);

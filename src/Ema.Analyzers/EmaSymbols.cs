@@ -22,7 +22,8 @@ internal sealed class EmaSymbols
         INamedTypeSymbol? providerAttribute,
         INamedTypeSymbol? decaySchedules,
         INamedTypeSymbol? rangeAttribute,
-        INamedTypeSymbol? attribute)
+        INamedTypeSymbol? attribute,
+        Compilation compilation)
     {
         EmaParams = emaParams;
         Decay = decay;
@@ -32,6 +33,10 @@ internal sealed class EmaSymbols
         DecaySchedules = decaySchedules;
         RangeAttribute = rangeAttribute;
         Attribute = attribute;
+        ModelEma = compilation.GetTypeByMetadataName("Ema.ModelEma");
+        TrainingParams = compilation.GetTypeByMetadataName("Ema.TrainingParams");
+        Module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
+        Optimizer = compilation.GetTypeByMetadataName("TorchSharp.torch+optim+Optimizer");
 
         // The decay's rule is declared once, by [Range] on EmaParams.Decay, and read as every schedule parameter's is.
         DecayRange = rangeAttribute is not null && RangeReader.Find(decay) is { } range ? RangeReader.Read(range) : null;
@@ -56,6 +61,41 @@ internal sealed class EmaSymbols
 
     public INamedTypeSymbol? Attribute { get; }
 
+    /// <summary>Ema.ModelEma; null in a compilation that has the schedules but not the engine (none today).</summary>
+    public INamedTypeSymbol? ModelEma { get; }
+
+    public INamedTypeSymbol? TrainingParams { get; }
+
+    /// <summary>TorchSharp's torch.nn.Module; null when TorchSharp is not referenced.</summary>
+    public INamedTypeSymbol? Module { get; }
+
+    /// <summary>TorchSharp's torch.optim.Optimizer, the base of every optimizer; null when TorchSharp is not referenced.</summary>
+    public INamedTypeSymbol? Optimizer { get; }
+
+    /// <summary>True for ModelEma.UseEmaWeights().</summary>
+    public bool IsUseEmaWeights(IMethodSymbol? method) =>
+        method is { Name: "UseEmaWeights", Parameters.Length: 0 } && ModelEma is not null &&
+        SymbolEqualityComparer.Default.Equals(method.ContainingType, ModelEma);
+
+    /// <summary>True for a type that is or derives from <paramref name="baseType"/>.</summary>
+    public static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
+    {
+        if (baseType is null)
+        {
+            return false;
+        }
+
+        for (ITypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The compilation's symbols, shared by every analyzer; null when it does not reference Ema.Runtime.</summary>
     public static EmaSymbols? For(Compilation compilation) => s_cache.Get(compilation, TryCreate);
 
@@ -78,7 +118,8 @@ internal sealed class EmaSymbols
             compilation.GetTypeByMetadataName(EmaTypeNames.ProviderAttribute),
             compilation.GetTypeByMetadataName(EmaTypeNames.DecaySchedules),
             compilation.GetTypeByMetadataName("System.ComponentModel.DataAnnotations.RangeAttribute"),
-            compilation.GetTypeByMetadataName("System.Attribute"));
+            compilation.GetTypeByMetadataName("System.Attribute"),
+            compilation);
     }
 
     /// <summary>True for EmaParams and every record derived from it.</summary>

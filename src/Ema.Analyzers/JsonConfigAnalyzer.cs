@@ -3,14 +3,18 @@ using Ema.Analyzers.Schedules;
 using Ema.Shared;
 using Ema.Shared.Roslyn;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
 namespace Ema.Analyzers;
 
 /// <summary>
 /// EMA0001, EMA0002, EMA0005 and EMA0006 in JSON config files given to the build as
-/// <c>&lt;AdditionalFiles Include="train.json" /&gt;</c>. A file is checked when its name ends in .json and
+/// <c>&lt;AdditionalFiles Include="train.json" /&gt;</c>, and in string constants passed to
+/// <c>DecaySchedules.FromJson</c> (an ema_params object) or <c>TrainingParams.FromJson</c> (its <c>"ema_params"</c>
+/// key), reported inside the literal (<see cref="StringConstantSite"/>). A file is checked when its name ends in .json and
 /// it holds an <c>"ema_params"</c> object at any depth (SuperGradients' training params, possibly nested in
 /// a recipe) or its root object has a string <c>"decay_type"</c> and no <c>"ema_params"</c> (a bare ema_params
 /// object). Other JSON files
@@ -35,6 +39,38 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
     {
         Compilation compilation = start.Compilation;
         start.RegisterAdditionalFileAction(c => AnalyzeFile(c, symbols, compilation));
+        if (symbols.DecaySchedules is not null || symbols.TrainingParams is not null)
+        {
+            start.RegisterOperationAction(c => AnalyzeFromJson(c, symbols, compilation), OperationKind.Invocation);
+        }
+    }
+
+    /// <summary>A constant passed as the string <c>json</c> of DecaySchedules.FromJson or TrainingParams.FromJson.</summary>
+    private static void AnalyzeFromJson(OperationAnalysisContext context, EmaSymbols symbols, Compilation compilation)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        IMethodSymbol method = invocation.TargetMethod;
+        bool isSchedules = SymbolEqualityComparer.Default.Equals(method.ContainingType, symbols.DecaySchedules);
+        if (method.Name != "FromJson" || !(isSchedules || SymbolEqualityComparer.Default.Equals(method.ContainingType, symbols.TrainingParams)))
+        {
+            return;
+        }
+
+        IArgumentOperation? argument = invocation.Arguments.FirstOrDefault(a => a.Parameter is { Name: "json", Type.SpecialType: SpecialType.System_String });
+        if (argument?.Value.ConstantValue is not { HasValue: true, Value: string json } ||
+            argument.Value.Syntax is not ExpressionSyntax expression ||
+            JsonScanner.Parse(json) is not JsonObject root)
+        {
+            return;
+        }
+
+        // DecaySchedules.FromJson reads an ema_params object; TrainingParams.FromJson reads one under its root key.
+        JsonObject? emaParams = isSchedules ? root : root.Find(EmaParamsKey)?.Value as JsonObject;
+        if (emaParams is not null)
+        {
+            JsonSite site = StringConstantSite.For(expression, json);
+            AnalyzeEmaParams(context.ReportDiagnostic, site, emaParams, ScheduleCatalog.For(compilation, symbols), symbols.DecayRange);
+        }
     }
 
     /// <summary>The ema_params-shaped objects of a config file, in document order.</summary>
@@ -105,20 +141,23 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
         foreach (JsonObject emaParams in FindEmaParams(root))
         {
             catalog ??= ScheduleCatalog.For(compilation, symbols);
-            AnalyzeEmaParams(context, file.Path, text, emaParams, catalog, symbols.DecayRange);
+            AnalyzeEmaParams(context.ReportDiagnostic, new JsonFileSite(file.Path, text), emaParams, catalog, symbols.DecayRange);
         }
     }
 
-    private static void AnalyzeEmaParams(AdditionalFileAnalysisContext context, string path, SourceText text, JsonObject emaParams, ScheduleCatalog catalog, RangeData? decayRange)
+    /// <summary>The checks of one ema_params object, wherever its JSON lives.</summary>
+    private static void AnalyzeEmaParams(Action<Diagnostic> report, JsonSite site, JsonObject emaParams, ScheduleCatalog catalog, RangeData? decayRange)
     {
-        Location At(TextSpan span) => Location.Create(path, span, text.Lines.GetLinePositionSpan(span));
+        Location At(TextSpan span) => site.Locate(span);
+        ImmutableDictionary<string, string?>? Replacement(TextSpan span, string json) =>
+            site.Encode(span, json) is { } text ? ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ReplacementProperty, text) : null;
 
         if (emaParams.Find(DecayKey)?.Value is JsonNumber decay && decayRange is not null && !decayRange.Contains(decay.Value))
         {
-            context.ReportDiagnostic(Diagnostic.Create(
+            report(Diagnostic.Create(
                 DiagnosticDescriptors.DecayOutOfRange,
                 At(decay.Span),
-                Replacement("0.9999"),
+                Replacement(decay.Span, "0.9999"),
                 decay.Text,
                 "\"decay\" in ema_params, read into Ema.EmaParams.Decay"));
         }
@@ -131,10 +170,10 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
             if (schedule is null && !catalog.Names.IsEmpty)
             {
                 string? closest = ScheduleNaming.Closest(typeName.Value, catalog.Names);
-                context.ReportDiagnostic(Diagnostic.Create(
+                report(Diagnostic.Create(
                     DiagnosticDescriptors.UnknownSchedule,
                     At(typeName.Span),
-                    closest is null ? null : Replacement(JsonQuote(closest)),
+                    closest is null ? null : Replacement(typeName.Span, JsonQuote(closest)),
                     typeName.Value,
                     ScheduleNameAnalyzer.DidYouMean(closest),
                     catalog.DescribeNames(),
@@ -156,10 +195,10 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
             if (!catalog.Keys.Contains(property.Name))
             {
                 string? closest = ScheduleNaming.Closest(property.Name, catalog.Keys);
-                context.ReportDiagnostic(Diagnostic.Create(
+                report(Diagnostic.Create(
                     DiagnosticDescriptors.UnknownKey,
                     At(property.NameSpan),
-                    closest is null ? null : Replacement(JsonQuote(closest)),
+                    closest is null ? null : Replacement(property.NameSpan, JsonQuote(closest)),
                     property.Name,
                     ScheduleNameAnalyzer.DidYouMean(closest),
                     string.Join(", ", catalog.Keys),
@@ -171,7 +210,7 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
             if (schedule?.FindByKey(property.Name) is { Range: { } range } parameter &&
                 property.Value is JsonNumber number && !range.Contains(number.Value))
             {
-                context.ReportDiagnostic(Diagnostic.Create(
+                report(Diagnostic.Create(
                     DiagnosticDescriptors.ParameterOutOfRange,
                     At(number.Span),
                     property.Name,
@@ -182,9 +221,6 @@ public sealed class JsonConfigAnalyzer : EmaAnalyzer
             }
         }
     }
-
-    private static ImmutableDictionary<string, string?> Replacement(string text) =>
-        ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.ReplacementProperty, text);
 
     // Keys and names suggested here come from C# identifiers and schedule names: nothing to escape.
     private static string JsonQuote(string value) => "\"" + value + "\"";

@@ -9,16 +9,17 @@ public sealed class DescriptorTests
     private static readonly DiagnosticAnalyzer[] s_analyzers =
     {
         new DecayValueAnalyzer(), new ScheduleNameAnalyzer(), new ScheduleDeclarationAnalyzer(), new JsonConfigAnalyzer(),
+        new Lifecycle.EmaWeightsScopeAnalyzer(), new Lifecycle.ModelMovedAfterEmaAnalyzer(), new Lifecycle.StepInsideEmaScopeAnalyzer(),
     };
 
     private static IEnumerable<DiagnosticDescriptor> All() =>
         s_analyzers.SelectMany(a => a.SupportedDiagnostics).DistinctBy(d => d.Id).OrderBy(d => d.Id, StringComparer.Ordinal);
 
     [Fact]
-    public void The_analyzers_report_exactly_EMA0001_to_EMA0006_with_the_designed_severities()
+    public void The_analyzers_report_exactly_EMA0001_to_EMA0009_with_the_designed_severities()
     {
         Assert.Equal(
-            new[] { "EMA0001:Error", "EMA0002:Error", "EMA0003:Error", "EMA0004:Error", "EMA0005:Error", "EMA0006:Warning" },
+            new[] { "EMA0001:Error", "EMA0002:Error", "EMA0003:Error", "EMA0004:Error", "EMA0005:Error", "EMA0006:Warning", "EMA0007:Warning", "EMA0008:Warning", "EMA0009:Warning" },
             All().Select(d => d.Id + ":" + d.DefaultSeverity));
         Assert.All(All(), d => Assert.Equal(DiagnosticDescriptors.Category, d.Category));
     }

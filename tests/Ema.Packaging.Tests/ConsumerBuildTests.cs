@@ -78,6 +78,27 @@ public sealed class ConsumerBuildTests(PackageFixture package)
         Assert.Contains($"train.json({Position(json, "\"betta\"")}): warning EMA0006: Unknown key 'betta'", build.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Inline_JSON_and_an_undisposed_EMA_scope_are_reported_at_their_lines()
+    {
+        const string program = """"
+            using Ema;
+            using static TorchSharp.torch;
+
+            var model = nn.Linear(4, 2);
+            var p = DecaySchedules.FromJson("""{"decay": 1.2}""");
+            using var ema = new ModelEma(model, p);
+            ema.UseEmaWeights();
+            """";
+        string consumer = package.CreateConsumer("InlineJsonAndScope", new Dictionary<string, string> { ["Program.cs"] = program });
+
+        ProcessRunner.Result build = PackageFixture.Build(consumer);
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains($"Program.cs({Position(program, "1.2")}): error EMA0001: decay = 1.2 is outside the allowed range", build.Output, StringComparison.Ordinal);
+        Assert.Contains($"Program.cs({Position(program, "ema.UseEmaWeights()")}): warning EMA0007: The scope ema.UseEmaWeights() returns is discarded", build.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>"line,column" (1-based) of the first occurrence of <paramref name="text"/>, as MSBuild prints it.</summary>
     private static string Position(string source, string text)
     {

@@ -39,6 +39,19 @@ internal sealed class FixTest<TAnalyzer> : CSharpCodeFixTest<TAnalyzer, ReplaceW
     }
 }
 
+/// <summary>A code fix test of any Ema code fix.</summary>
+internal sealed class FixTest<TAnalyzer, TFix> : CSharpCodeFixTest<TAnalyzer, TFix, DefaultVerifier>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+{
+    public FixTest()
+    {
+        ReferenceAssemblies = TestReferences.None;
+        TestState.AdditionalReferences.AddRange(TestReferences.All);
+        FixedState.AdditionalReferences.AddRange(TestReferences.All);
+    }
+}
+
 /// <summary>Shared test sources.</summary>
 internal static class Sources
 {
