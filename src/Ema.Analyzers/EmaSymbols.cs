@@ -33,8 +33,8 @@ internal sealed class EmaSymbols
         DecaySchedules = decaySchedules;
         RangeAttribute = rangeAttribute;
         Attribute = attribute;
-        ModelEma = compilation.GetTypeByMetadataName("Ema.ModelEma");
-        TrainingParams = compilation.GetTypeByMetadataName("Ema.TrainingParams");
+        ModelEma = compilation.GetTypeByMetadataName(EmaTypeNames.ModelEma);
+        TrainingParams = compilation.GetTypeByMetadataName(EmaTypeNames.TrainingParams);
         Module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
         Optimizer = compilation.GetTypeByMetadataName("TorchSharp.torch+optim+Optimizer");
 

@@ -32,6 +32,12 @@ internal static class EmaTypeNames
     /// <summary>The config source that generated binders read.</summary>
     public const string ParamsSource = InternalsNamespace + ".EmaParamsSource";
 
+    /// <summary>The EMA engine, whose lifecycle the analyzers follow (EMA0007 to EMA0009).</summary>
+    public const string ModelEma = "Ema.ModelEma";
+
+    /// <summary>The training configuration, whose <c>FromJson</c> string constants the analyzers check.</summary>
+    public const string TrainingParams = "Ema.TrainingParams";
+
     /// <summary>The namespace prefix of generated registries.</summary>
     public const string GeneratedNamespace = "Ema.Generated";
 }
