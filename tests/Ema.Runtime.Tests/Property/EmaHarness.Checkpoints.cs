@@ -126,7 +126,7 @@ internal sealed partial class EmaHarness
             return "refused inside a scope";
         }
 
-        bool poisoned = saved.EmaValues!.Values.Any(v => v.Any(x => !double.IsFinite(x)));
+        bool poisoned = saved.EmaValues!.Any(p => !_excluded.Contains(p.Key) && p.Value.Any(x => !double.IsFinite(x)));
         if (poisoned && live.Reference.Options.NonFinite != NonFinitePolicy.Ignore)
         {
             ExpectRefused($"Checkpoint.Resume({file}), whose ema_net is not finite, into {Name(live)}",

@@ -13,14 +13,14 @@ internal sealed partial class EmaHarness
         }
 
         var warnings = new List<string>();
-        (EmaParams parameters, ModelEmaOptions options, SwapMethod swap, string description) = EmaConfigurations.Make(seed, warnings);
+        (EmaParams parameters, ModelEmaOptions options, SwapMethod swap, string description) = EmaConfigurations.Make(seed, warnings, _leftOut);
         if (_scope is { } active)
         {
             ExpectRefused($"new ModelEma [{description}] inside the scope of {Name(active.Owner)}", () => MakeEma(parameters, options, swap).Dispose(), typeof(InvalidOperationException));
             return "refused inside a scope";
         }
 
-        if (_raw.HasNonFinite && options.NonFinite != NonFinitePolicy.Ignore)
+        if (_raw.HasNonFinite(_excluded) && options.NonFinite != NonFinitePolicy.Ignore)
         {
             // It would start from NaN or infinity, which its policy keeps out of the EMA.
             ExpectRefused($"new ModelEma [{description}] of a model whose weights are not finite", () => MakeEma(parameters, options, swap).Dispose(),
@@ -101,6 +101,24 @@ internal sealed partial class EmaHarness
             ExpectRefused($"BindTwin to {Name(live)} inside its scope", () => live.Ema.BindTwin(module), typeof(InvalidOperationException));
             module.Dispose();
             return "refused inside a scope";
+        }
+
+        if (live.Reference.Options.FloatingDtype is { } dtype && _excluded.Count > 0)
+        {
+            // A left-out tensor stays in the model's dtype: a twin moved to the EMA's cannot view it (documented).
+            Dictionary<string, double[]> moduleBefore = TensorValues.ReadAll(module.state_dict());
+            ExpectRefused($"BindTwin to {Name(live)}, a {dtype} EMA that leaves tensors out", () => live.Ema.BindTwin(module), typeof(ArgumentException));
+            string? changed = module.state_dict()
+                .Where(p => p.Value.is_floating_point() && p.Value.dtype != TorchSharp.torch.ScalarType.Float32)
+                .Select(p => $"'{p.Key}' is now {p.Value.dtype}").FirstOrDefault()
+                ?? TensorValues.FirstDifference(moduleBefore, TensorValues.ReadAll(module.state_dict()));
+            module.Dispose();
+            if (changed is not null)
+            {
+                throw new PropertyFailure("refused", $"the refused BindTwin changed the module it was given: {changed} (a refusal must leave its arguments as they were).");
+            }
+
+            return "refused: the EMA's dtype differs and tensors are left out";
         }
 
         _twin = (live.Ema.BindTwin(module), module, live);

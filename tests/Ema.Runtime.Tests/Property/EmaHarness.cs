@@ -16,6 +16,8 @@ internal sealed partial class EmaHarness : IDisposable
     private readonly List<ModelEma> _disposed = [];
     private readonly List<SavedCheckpoint> _checkpoints = [];
     private readonly List<string> _log = [];
+    private readonly string[]? _leftOut;
+    private readonly HashSet<string> _excluded;
     private LinearBatchNorm _model;
     private ReferenceModel _raw;
     private (IDisposable Scope, LiveEma Owner)? _scope;
@@ -42,7 +44,10 @@ internal sealed partial class EmaHarness : IDisposable
             }
         }
 
-        AddEma(seed);
+        _leftOut = EmaConfigurations.LeftOut(seed);
+        Func<string, Tensor, bool> exclude = _leftOut is null ? (_, _) => false : EmaExclude.Names(_leftOut);
+        _excluded = _model.state_dict().Where(p => exclude(p.Key, p.Value)).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        _log.Add(AddEma(seed));
         Verify();
     }
 
@@ -160,6 +165,11 @@ internal sealed partial class EmaHarness : IDisposable
 
         ReferenceEma reference = live.Reference;
         long step = reference.LastSeenStep + advance;
+        if (step > reference.TotalSteps)
+        {
+            return $"step {step}: past the total of {reference.TotalSteps}, the run is over";
+        }
+
         if (_scope is not null)
         {
             ExpectRefused($"Update({step}, {reference.TotalSteps}) of {Name(live)} inside a scope", () => live.Ema.Update(step, reference.TotalSteps), typeof(InvalidOperationException));
@@ -173,7 +183,7 @@ internal sealed partial class EmaHarness : IDisposable
             return $"step {step}: not a multiple of UpdateEvery, no work";
         }
 
-        if (_raw.HasNonFinite && reference.Options.NonFinite != NonFinitePolicy.Ignore)
+        if (_raw.HasNonFinite(_excluded) && reference.Options.NonFinite != NonFinitePolicy.Ignore)
         {
             if (reference.Options.NonFinite == NonFinitePolicy.Throw)
             {

@@ -33,10 +33,18 @@ internal sealed class SavedCheckpoint
 /// <summary>How each EMA of a sequence is made: schedule, options and swap method, all from one seed.</summary>
 internal static class EmaConfigurations
 {
-    /// <summary>The total the schedules read; valid sequences never reach it.</summary>
+    /// <summary>The total the schedules read; updates past it are not driven (the run is over), refused ones are.</summary>
     public const long TotalSteps = 500;
 
-    public static (EmaParams Parameters, ModelEmaOptions Options, SwapMethod Swap, string Description) Make(int seed, List<string> warnings)
+    /// <summary>What every EMA of one sequence leaves out (all EMAs of one model must leave out the same tensors), by the sequence's seed.</summary>
+    public static string[]? LeftOut(int sequenceSeed) => (sequenceSeed % 4) switch
+    {
+        0 => ["linear.bias"],
+        1 => ["bn."],
+        _ => null,
+    };
+
+    public static (EmaParams Parameters, ModelEmaOptions Options, SwapMethod Swap, string Description) Make(int seed, List<string> warnings, string[]? leftOut)
     {
         var random = new Random(seed);
         EmaParams parameters = random.Next(3) switch
@@ -51,10 +59,12 @@ internal static class EmaConfigurations
             UpdateEvery = random.Next(4) == 0 ? 2 : 1,
             NonFinite = (NonFinitePolicy)random.Next(3),
             Warning = warnings.Add,
+            Exclude = leftOut is null ? null : EmaExclude.Names(leftOut),
         };
         SwapMethod swap = random.Next(2) == 0 ? SwapMethod.Repoint : SwapMethod.Exchange;
         string description = $"{parameters.DecayType}(decay {parameters.Decay}{(parameters is ExpEmaParams exp ? $", beta {exp.Beta}" : "")}), " +
-            $"{options.FloatingDtype?.ToString() ?? "model dtype"}, every {options.UpdateEvery}, {options.NonFinite}, {swap}";
+            $"{options.FloatingDtype?.ToString() ?? "model dtype"}, every {options.UpdateEvery}, {options.NonFinite}, {swap}" +
+            (leftOut is null ? "" : $", leaves out {string.Join(" ", leftOut)}");
         return (parameters, options, swap, description);
     }
 

@@ -108,7 +108,9 @@ internal sealed class ReferenceModel
 
     public Dictionary<string, long[]> Integer { get; } = new(StringComparer.Ordinal);
 
-    public bool HasNonFinite => Floating.Values.Any(values => values.Any(v => !float.IsFinite(v)));
+    /// <summary>Whether a weight the EMA averages (one not left out) is NaN or infinite.</summary>
+    public bool HasNonFinite(IReadOnlySet<string> leftOut) =>
+        Floating.Any(p => !leftOut.Contains(p.Key) && p.Value.Any(v => !float.IsFinite(v)));
 
     public ReferenceModel Clone()
     {
