@@ -92,22 +92,28 @@ internal sealed partial class EmaHarness : IDisposable
 
     public void Dispose()
     {
-        _scope?.Scope.Dispose();
-        _twin?.Binding.Dispose();
-        _twin?.Module.Dispose();
+        // Runs after a broken rule too, when the objects may be in any state: cleaning up must not hide the failure.
+        Cleanup(() => _scope?.Scope.Dispose());
+        Cleanup(() => _twin?.Binding.Dispose());
+        Cleanup(() => _twin?.Module.Dispose());
         foreach (LiveEma live in _emas)
         {
-            live.Ema.Dispose();
+            Cleanup(live.Ema.Dispose);
         }
 
-        _model.Dispose();
+        Cleanup(_model.Dispose);
+        Cleanup(() => Directory.Delete(_directory, recursive: true));
+    }
+
+    private static void Cleanup(Action action)
+    {
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            action();
         }
-        catch (IOException)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or UnauthorizedAccessException)
         {
-            // A leftover temporary folder is not the property's concern.
+            // Left for the garbage collector (or the temporary folder's owner).
         }
     }
 
@@ -214,14 +220,20 @@ internal sealed partial class EmaHarness : IDisposable
 
         ReferenceEma reference = live.Reference;
         long total = reference.TotalSteps;
+
+        // Steps that would do work (multiples of UpdateEvery), so the refusal cannot hinge on whether the rule is
+        // checked before or after UpdateEvery's early return.
+        long every = reference.Options.UpdateEvery;
+        long NextMultipleAbove(long value) => ((value / every) + 1) * every;
+        long backMultiples = (reference.Step - 1) / every;
         (long Step, long Total)? call = variant switch
         {
             0 => (0, total),
-            1 => (-1 - (seed % 5), total),
+            1 => (-every * (1 + (seed % 5)), total),
             2 => reference.Step >= 1 ? (reference.Step, total) : null,
-            3 => reference.Step >= 2 ? (1 + (seed % (reference.Step - 1)), total) : null,
-            4 => reference.Parameters is ExpEmaParams ? (Math.Max(total, reference.LastSeenStep) + 1 + (seed % 10), total) : null,
-            _ => (reference.LastSeenStep + 1, 0),
+            3 => backMultiples >= 1 ? (every * (1 + (seed % backMultiples)), total) : null,
+            4 => reference.Parameters is ExpEmaParams ? (NextMultipleAbove(Math.Max(total, reference.LastSeenStep) + (seed % 10)), total) : null,
+            _ => (NextMultipleAbove(reference.LastSeenStep), 0),
         };
         if (call is not { } c)
         {
