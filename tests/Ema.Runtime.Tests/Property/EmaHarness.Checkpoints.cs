@@ -20,6 +20,19 @@ internal sealed partial class EmaHarness
             return "refused inside a scope";
         }
 
+        if (live is not null && live.Reference.Options.NonFinite != NonFinitePolicy.Ignore && _excluded.Any(n => _raw.Floating.TryGetValue(n, out float[]? v) && v.Any(x => !float.IsFinite(x))))
+        {
+            // Its left-out tensors are the model's, handed out as the EMA's: a non-finite one must not reach ema_net.
+            ExpectRefused($"Checkpoint.Save({Path.GetFileName(path)}) of {Name(live)}, whose left-out tensors are not finite",
+                () => Checkpoint.Save(path, _model, live.Ema), typeof(NonFiniteWeightsException), typeof(InvalidOperationException));
+            if (File.Exists(path))
+            {
+                throw new PropertyFailure("save", $"the refused Save wrote {path}.");
+            }
+
+            return "refused: a left-out tensor is not finite";
+        }
+
         Checkpoint.Save(path, _model, live?.Ema);
         var saved = new SavedCheckpoint
         {
@@ -129,9 +142,9 @@ internal sealed partial class EmaHarness
         bool poisoned = saved.EmaValues!.Any(p => !_excluded.Contains(p.Key) && p.Value.Any(x => !double.IsFinite(x)));
         if (poisoned && live.Reference.Options.NonFinite != NonFinitePolicy.Ignore)
         {
-            ExpectRefused($"Checkpoint.Resume({file}), whose ema_net is not finite, into {Name(live)}",
-                () => Checkpoint.Resume(saved.Path, _model, live.Ema, null), typeof(InvalidOperationException), typeof(CheckpointException), typeof(NonFiniteWeightsException));
-            return "refused: the checkpoint's EMA is not finite";
+            // Resume streams ema_net straight into the EMA, so a NaN is found only once written: the EMA then refuses to
+            // hand out or update its weights until a load succeeds (NonFiniteTrustTests). Not driven here.
+            return "not driven: the checkpoint's EMA is not finite and this EMA's policy keeps NaN out";
         }
 
         Checkpoint.Resume(saved.Path, _model, live.Ema, null);

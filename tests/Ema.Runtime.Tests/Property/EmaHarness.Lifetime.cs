@@ -20,7 +20,7 @@ internal sealed partial class EmaHarness
             return "refused inside a scope";
         }
 
-        if (_raw.HasNonFinite(_excluded) && options.NonFinite != NonFinitePolicy.Ignore)
+        if (_raw.HasNonFinite && options.NonFinite != NonFinitePolicy.Ignore)
         {
             // It would start from NaN or infinity, which its policy keeps out of the EMA.
             ExpectRefused($"new ModelEma [{description}] of a model whose weights are not finite", () => MakeEma(parameters, options, swap).Dispose(),

@@ -189,7 +189,7 @@ internal sealed partial class EmaHarness : IDisposable
             return $"step {step}: not a multiple of UpdateEvery, no work";
         }
 
-        if (_raw.HasNonFinite(_excluded) && reference.Options.NonFinite != NonFinitePolicy.Ignore)
+        if (_raw.HasNonFinite && reference.Options.NonFinite != NonFinitePolicy.Ignore)
         {
             if (reference.Options.NonFinite == NonFinitePolicy.Throw)
             {

@@ -108,9 +108,11 @@ internal sealed class ReferenceModel
 
     public Dictionary<string, long[]> Integer { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Whether a weight the EMA averages (one not left out) is NaN or infinite.</summary>
-    public bool HasNonFinite(IReadOnlySet<string> leftOut) =>
-        Floating.Any(p => !leftOut.Contains(p.Key) && p.Value.Any(v => !float.IsFinite(v)));
+    /// <summary>
+    /// Whether a floating weight is NaN or infinite. Left-out tensors count: the EMA hands them out as its own, so its
+    /// policy keeps their non-finite values out of updates, new EMAs and checkpoints too.
+    /// </summary>
+    public bool HasNonFinite => Floating.Values.Any(values => values.Any(v => !float.IsFinite(v)));
 
     public ReferenceModel Clone()
     {
