@@ -16,7 +16,11 @@ internal sealed partial class EmaHarness
         (EmaParams parameters, ModelEmaOptions options, SwapMethod swap, string description) = EmaConfigurations.Make(seed, warnings, _leftOut);
         if (_scope is { } active)
         {
-            ExpectRefused($"new ModelEma [{description}] inside the scope of {Name(active.Owner)}", () => MakeEma(parameters, options, swap).Dispose(), typeof(InvalidOperationException));
+            // What the model holds now (that EMA's weights, NaN included under Ignore) may be refused first.
+            Type[] refusals = options.NonFinite != NonFinitePolicy.Ignore
+                ? [typeof(InvalidOperationException), typeof(ArgumentException), typeof(NonFiniteWeightsException)]
+                : [typeof(InvalidOperationException)];
+            ExpectRefused($"new ModelEma [{description}] inside the scope of {Name(active.Owner)}", () => MakeEma(parameters, options, swap).Dispose(), refusals);
             return "refused inside a scope";
         }
 
