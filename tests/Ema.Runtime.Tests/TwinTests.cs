@@ -243,6 +243,25 @@ public sealed class TwinTests
         Assert.Contains("no longer views the EMA", error.Message);
     }
 
+    [Fact]
+    public void A_twin_refused_because_a_left_out_tensor_cannot_be_viewed_in_the_EMA_dtype_is_left_as_it_was()
+    {
+        // Found by the property test: the refusal came after the twin had been moved to the EMA's dtype.
+        using var model = new LinearBatchNorm();
+        using var twin = new LinearBatchNorm();
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { FloatingDtype = ScalarType.Float64, Exclude = EmaExclude.Names("bn.") });
+        Dictionary<string, float[]> before = Snapshot(twin);
+        Tensor weightBefore = twin.state_dict()["linear.weight"];
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => ema.BindTwin(twin));
+
+        Assert.Contains("'bn.weight'", error.Message);
+        Assert.Contains("left out of the EMA", error.Message);
+        Assert.All(twin.state_dict().Values.Where(t => t.is_floating_point()), t => Assert.Equal(ScalarType.Float32, t.dtype));
+        Assert.Same(weightBefore, twin.state_dict()["linear.weight"]);
+        AssertSame(before, Snapshot(twin));
+    }
+
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> are the same memory: a write through one shows in the other.</summary>
     internal static bool SameMemory(Tensor a, Tensor b)
     {

@@ -92,14 +92,30 @@ public sealed class TwinBinding : IDisposable
         }
 
         // set_ cannot change a tensor's dtype or device, so the twin moves first (this replaces its Parameter objects).
+        // Whether every tensor will then fit its target is decided before the move, so a refused twin is left as it was.
+        Dictionary<string, Tensor> before = twin.state_dict();
+        foreach ((string name, _, Tensor target) in targets)
+        {
+            Tensor tensor = before[name];
+            ScalarType dtype = emaFloatingDtype is { } floating && tensor.is_floating_point() ? floating : tensor.dtype;
+            Device device = emaDevice ?? tensor.device;
+            if (dtype != target.dtype || device.type != target.device.type || device.index != target.device.index)
+            {
+                throw new ArgumentException(
+                    $"The twin's tensor '{name}' would be {dtype} on {device} after moving it to the EMA's device and dtype, but the tensor it must view is {target.dtype} on {target.device}. " +
+                    "A tensor left out of the EMA (ModelEmaOptions.Exclude) stays on the model's device and dtype, so a twin cannot view it when the EMA lives elsewhere.",
+                    nameof(twin));
+            }
+        }
+
         if (emaDevice is not null)
         {
             twin.to(emaDevice);
         }
 
-        if (emaFloatingDtype is { } dtype)
+        if (emaFloatingDtype is { } moveTo)
         {
-            twin.to(dtype);
+            twin.to(moveTo);
         }
 
         Dictionary<string, Tensor> twinTensors = twin.state_dict();
@@ -107,16 +123,7 @@ public sealed class TwinBinding : IDisposable
         for (int i = 0; i < targets.Count; i++)
         {
             (string name, _, Tensor target) = targets[i];
-            Tensor tensor = twinTensors[name];
-            if (tensor.dtype != target.dtype || tensor.device.type != target.device.type || tensor.device.index != target.device.index)
-            {
-                throw new ArgumentException(
-                    $"The twin's tensor '{name}' is {tensor.dtype} on {tensor.device} after moving it to the EMA's device and dtype, but the tensor it must view is {target.dtype} on {target.device}. " +
-                    "A tensor left out of the EMA (ModelEmaOptions.Exclude) stays on the model's device and dtype, so a twin cannot view it when the EMA lives elsewhere.",
-                    nameof(twin));
-            }
-
-            bound[i] = (name, tensor, target);
+            bound[i] = (name, twinTensors[name], target);
         }
 
         using (no_grad())
