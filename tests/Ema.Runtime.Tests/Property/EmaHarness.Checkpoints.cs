@@ -139,6 +139,14 @@ internal sealed partial class EmaHarness
             return "refused inside a scope";
         }
 
+        if (saved.Reference!.Options.UpdateEvery != live.Reference.Options.UpdateEvery)
+        {
+            // The checkpoint stores its cadence; resuming into an EMA of another would mix two trajectories.
+            ExpectRefused($"Checkpoint.Resume({file}) (every {saved.Reference.Options.UpdateEvery}) into {Name(live)}",
+                () => Checkpoint.Resume(saved.Path, _model, live.Ema, null), typeof(CheckpointException));
+            return "refused: another update cadence";
+        }
+
         bool poisoned = saved.EmaValues!.Any(p => !_excluded.Contains(p.Key) && p.Value.Any(x => !double.IsFinite(x)));
         if (poisoned && live.Reference.Options.NonFinite != NonFinitePolicy.Ignore)
         {
