@@ -100,6 +100,8 @@ public sealed partial class ModelEma : IDisposable
             _share = ModelOwnership.Join(this, modelTensors, existing, _groups);
         }
 
+        _model = model;
+        KeepCorrection();
         _emaByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (TensorSlot slot in _groups.SelectMany(g => g.Slots))
         {
@@ -121,10 +123,10 @@ public sealed partial class ModelEma : IDisposable
     /// <summary>Where and in which precision the EMA is kept.</summary>
     public ModelEmaOptions Options { get; }
 
-    /// <summary>The decay used by the last <see cref="Update"/> that did work (<c>d^k</c> with <see cref="ModelEmaOptions.UpdateEvery"/> = k), or NaN before the first.</summary>
+    /// <summary>The decay used by the last <see cref="Update(long, long)"/> that did work (<c>d^(k * s)</c> with <see cref="ModelEmaOptions.UpdateEvery"/> = k and <see cref="ModelEmaOptions.BatchScale"/> = s), or NaN before the first.</summary>
     public double LastDecay { get; private set; } = double.NaN;
 
-    /// <summary>The step of the last <see cref="Update"/> that did work (0 before the first, or the step restored from a checkpoint).</summary>
+    /// <summary>The step of the last <see cref="Update(long, long)"/> that did work (0 before the first, or the step restored from a checkpoint).</summary>
     public long Step { get; private set; }
 
     /// <summary>Whether the model currently computes with the EMA weights (inside <see cref="UseEmaWeights"/>).</summary>
@@ -182,6 +184,7 @@ public sealed partial class ModelEma : IDisposable
         }
 
         ThrowIfAnotherIsInModel("Update", "the update would average that EMA's weights instead of the model's");
+        NoteStep(step);
 
         if (step % Options.UpdateEvery != 0)
         {
@@ -195,11 +198,7 @@ public sealed partial class ModelEma : IDisposable
                 $"The '{EmaParams.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
         }
 
-        // One update standing for k steps: k updates towards an unchanged model leave (1 - d^k) of the gap.
-        if (Options.UpdateEvery > 1)
-        {
-            decay = Math.Pow(decay, Options.UpdateEvery);
-        }
+        decay = ScaledDecay(decay);
 
         BeforeUpdate(step);
         using (no_grad())
@@ -210,14 +209,12 @@ public sealed partial class ModelEma : IDisposable
                 return;
             }
 
-            foreach (TensorGroup group in _groups)
-            {
-                group.Update(decay);
-            }
+            UpdateGroups(step, decay);
         }
 
         LastDecay = decay;
         Step = step;
+        SwitchIfDue(step);
     }
 
     /// <summary>
@@ -317,7 +314,9 @@ public sealed partial class ModelEma : IDisposable
             }
         }
 
+        ThrowIfCorrectionIsNeeded(step);
         Fill((name, target) => target.copy_(weights[name]), step);
+        ResetCorrectionToEma();
     }
 
     /// <summary>
@@ -352,6 +351,7 @@ public sealed partial class ModelEma : IDisposable
         }
 
         Step = step;
+        NoteLoadedStep(step);
     }
 
     /// <summary>Frees every tensor the EMA made. The model keeps its weights (and, inside a scope, gets them back first).</summary>
