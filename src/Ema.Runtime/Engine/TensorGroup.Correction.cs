@@ -108,7 +108,8 @@ internal sealed partial class TensorGroup
             return;
         }
 
-        using Scalar weight = blend.ToScalar();
+        // TorchSharp's lerp_ takes its weight as a tensor (a Scalar overload throws); on switch steps only.
+        using Tensor weight = full(Array.Empty<long>(), blend, _modelFlat.dtype, _modelFlat.device);
         if (IsSwappable)
         {
             _modelFlat.lerp_(_emaFlat, weight);
