@@ -131,6 +131,26 @@ public sealed class AveragingEngineTests
         Assert.Equal(Values(ema.CorrectionState![ModelEma.AnchorSection]), Values(resumed.CorrectionState![ModelEma.AnchorSection]));
     }
 
+    [Theory]
+    [InlineData("bema.safetensors")]
+    [InlineData("bema.pth")]
+    public void Inference_loads_the_corrected_weights_of_a_BEMA_checkpoint(string fileName)
+    {
+        using var dir = new TempDir();
+        string path = dir.File(fileName);
+        using var model = nn.Linear(2, 2);
+        using var ema = new ModelEma(model, Bema);
+        Step(model, ema, 1);
+        Step(model, ema, 2);
+        Checkpoint.Save(path, model, ema);
+        using var inference = nn.Linear(2, 2);
+
+        string source = Checkpoint.LoadForInference(inference, path);
+
+        Assert.Equal("ema_net", source);
+        Assert.Equal(ModuleValues.Get(ema.EmaWeights["weight"]), ModuleValues.Get(inference.weight!));
+    }
+
     [Fact]
     public void A_BEMA_resumed_from_a_checkpoint_without_its_anchor_is_an_error_naming_the_key()
     {
