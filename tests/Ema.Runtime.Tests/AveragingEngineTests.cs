@@ -91,6 +91,29 @@ public sealed class AveragingEngineTests
     }
 
     [Fact]
+    public void BEMA_corrects_parameters_and_hands_out_buffers_as_their_average()
+    {
+        using var model = new LinearBatchNorm();
+        using var ema = new ModelEma(model, Bema);
+        for (int step = 1; step <= 3; step++)
+        {
+            using (no_grad())
+            {
+                foreach ((string _, Tensor tensor) in model.state_dict().Where(p => p.Value.is_floating_point()))
+                {
+                    tensor.mul_(0.5);
+                }
+            }
+
+            ema.Update();
+        }
+
+        Dictionary<string, float[]> average = Values(ema.CorrectionState![ModelEma.AverageSection]);
+        Assert.Equal(average["bn.running_var"], ModuleValues.Get(ema.EmaWeights["bn.running_var"]));
+        Assert.NotEqual(average["linear.weight"], ModuleValues.Get(ema.EmaWeights["linear.weight"]));
+    }
+
+    [Fact]
     public void BEMA_costs_two_more_copies_of_the_averaged_state()
     {
         using var model = nn.Linear(2, 2);

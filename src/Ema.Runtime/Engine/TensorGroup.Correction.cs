@@ -15,6 +15,7 @@ internal sealed partial class TensorGroup
     private Tensor? _anchor;           // theta_0
     private Tensor[]? _averageViews;   // per slot, for checkpoints
     private Tensor[]? _anchorViews;
+    private int[] _bufferSlots = [];   // slots of buffers (BatchNorm statistics): handed out uncorrected
 
     /// <summary>Per slot, the running average's view (null unless <see cref="KeepCorrection"/> ran on an averaged group).</summary>
     public Tensor[]? AverageViews => _averageViews;
@@ -36,6 +37,7 @@ internal sealed partial class TensorGroup
         _anchor = _emaFlat.clone();
         _averageViews = SlotViews(_average);
         _anchorViews = SlotViews(_anchor);
+        _bufferSlots = Enumerable.Range(0, Slots.Length).Where(i => Slots[i].ModelTensors[0] is not TorchSharp.Modules.Parameter).ToArray();
     }
 
     /// <summary>
@@ -86,6 +88,13 @@ internal sealed partial class TensorGroup
             _emaFlat.sub_(_anchor!);
             _emaFlat.mul_(a);
             _emaFlat.add_(_average);
+
+            // The correction extrapolates parameters (TRL corrects the parameters only); on buffers such as a running
+            // variance it would extrapolate statistics, even below zero: they are handed out as their average.
+            foreach (int slot in _bufferSlots)
+            {
+                Slots[slot].EmaView.copy_(_averageViews![slot]);
+            }
         }
         finally
         {
