@@ -35,8 +35,9 @@ internal static class Plots
     }
 
     /// <summary>
-    /// The second panel: warmup (timm/diffusers defaults), tau (Ultralytics, tau = 2000) and power (EDM2, sigma_rel
-    /// 0.05 and 0.10, which <c>decay</c> does not cap), decay 0.999, over the first 20,000 steps where they differ.
+    /// The second panel: warmup (timm/diffusers defaults), tau (Ultralytics, tau = 2000), power (EDM2, sigma_rel
+    /// 0.05 and 0.10, which <c>decay</c> does not cap), swa (PyTorch's running mean), bema (the decay of BEMA's
+    /// average, default keys) and half_life (torchtitan, 0.05), decay 0.999, over the first 20,000 steps where they differ.
     /// </summary>
     internal static Plot FormsSchedulePlot()
     {
@@ -50,6 +51,9 @@ internal static class Plots
             (new TauEmaParams(maxDecay, tau: 2000), "tau (tau=2000)", Colors.Teal, LinePattern.Solid),
             (new PowerEmaParams(maxDecay, sigmaRel: 0.05), "power (sigma_rel=0.05, not capped)", Colors.Purple, LinePattern.Solid),
             (new PowerEmaParams(maxDecay, sigmaRel: 0.10), "power (sigma_rel=0.10, not capped)", Colors.Purple, LinePattern.Dashed),
+            (new SwaEmaParams(maxDecay), "swa (running mean, not capped)", Colors.DarkOrange, LinePattern.Dotted),
+            (new BemaEmaParams(maxDecay), "bema (average's decay, not capped)", Colors.SeaGreen, LinePattern.Dashed),
+            (new HalfLifeEmaParams(maxDecay, halfLife: 0.05), "half_life (0.05)", Colors.SteelBlue, LinePattern.Dotted),
         ];
         foreach (var (parameters, label, color, pattern) in series)
         {
@@ -58,7 +62,7 @@ internal static class Plots
             line.LinePattern = pattern;
         }
 
-        return LabelDecayPanel(plot, $"warmup, tau and power (decay = {maxDecay})", 0.8, 1.005);
+        return LabelDecayPanel(plot, $"warmup, tau, power, swa, bema, half_life (decay = {maxDecay})", 0.8, 1.005);
     }
 
     /// <summary>

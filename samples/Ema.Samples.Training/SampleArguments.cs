@@ -2,10 +2,10 @@ using System.Globalization;
 
 namespace Ema.Samples.Training;
 
-/// <summary>The sample's command line: <c>[config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill]</c>.</summary>
+/// <summary>The sample's command line: <c>[config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill] [--compare-averaging]</c>.</summary>
 internal sealed record SampleArguments
 {
-    public const string Usage = "usage: Ema.Samples.Training [config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill]";
+    public const string Usage = "usage: Ema.Samples.Training [config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill] [--compare-averaging]";
 
     /// <summary>The training config in SuperGradients' shape; the default ships beside the program.</summary>
     public string ConfigPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "train.json");
@@ -21,6 +21,9 @@ internal sealed record SampleArguments
 
     /// <summary>Instead of the main job, compare plain training with self-distillation from the EMA (<c>ema_teacher</c>).</summary>
     public bool SelfDistill { get; init; }
+
+    /// <summary>Instead of the main job, compare the averaging forms (the config's EMA, SWA with and without recomputed BatchNorm, BEMA, Switch EMA).</summary>
+    public bool CompareAveraging { get; init; }
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the argument and what is allowed.</summary>
     public static SampleArguments Parse(IReadOnlyList<string> args)
@@ -51,6 +54,9 @@ internal sealed record SampleArguments
                     break;
                 case "--self-distill":
                     result = result with { SelfDistill = true };
+                    break;
+                case "--compare-averaging":
+                    result = result with { CompareAveraging = true };
                     break;
                 default:
                     if (arg.StartsWith("--", StringComparison.Ordinal))

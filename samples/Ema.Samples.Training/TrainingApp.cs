@@ -10,7 +10,7 @@ namespace Ema.Samples.Training;
 /// </summary>
 public static class TrainingApp
 {
-    private const int BatchSize = 64;
+    internal const int BatchSize = 64;
 
     /// <summary>Runs the sample; returns the process exit code.</summary>
     /// <param name="args">The command line (see <see cref="SampleArguments.Usage"/>).</param>
@@ -53,6 +53,11 @@ public static class TrainingApp
         if (arguments.SelfDistill)
         {
             return SelfDistillationComparison.Run(arguments, trainingParams, device, output);
+        }
+
+        if (arguments.CompareAveraging)
+        {
+            return AveragingComparison.Run(arguments, trainingParams, device, output);
         }
 
         Directory.CreateDirectory(arguments.OutputDirectory);

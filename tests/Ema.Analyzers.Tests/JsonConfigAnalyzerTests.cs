@@ -76,7 +76,7 @@ public sealed class JsonConfigAnalyzerTests
         var test = new Test(Code, ("train.json", """{"ema_params": {"decay": 0.99, "betta": 15}}"""));
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("EMA0006", DiagnosticSeverity.Warning)
             .WithSpan("train.json", 1, 32, 1, 39)
-            .WithArguments("betta", " (did you mean 'beta'?)", "beta, decay, decay_type, inv_gamma, min_decay, power, sigma_rel, tau, update_after_step", "Ema.Runtime"));
+            .WithArguments("betta", " (did you mean 'beta'?)", "beta, bias_power, decay, decay_type, ema_power, half_life, inv_gamma, lag, min_decay, multiplier, power, sigma_rel, swa_start, tau, update_after, update_after_step", "Ema.Runtime"));
         await test.RunAsync();
     }
 
@@ -87,7 +87,7 @@ public sealed class JsonConfigAnalyzerTests
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult("EMA0006", DiagnosticSeverity.Warning)
             .WithSpan("train.json", 1, 39, 1, 52)
             .WithMessage("Unknown key 'warmup_step' in ema_params (did you mean 'warmup_steps'?): no registered schedule takes it; " +
-                "the known keys are beta, decay, decay_type, inv_gamma, min_decay, power, sigma_rel, tau, update_after_step, warmup_steps " +
+                "the known keys are beta, bias_power, decay, decay_type, ema_power, half_life, inv_gamma, lag, min_decay, multiplier, power, sigma_rel, swa_start, tau, update_after, update_after_step, warmup_steps " +
                 "(decay, decay_type and the snake_case constructor parameters of the classes marked [DecaySchedule] in Ema.Runtime, TestProject)"));
         await test.RunAsync();
     }

@@ -66,11 +66,11 @@ public sealed class BadConfigInputTests
         ["lr-negative"] = new(Api.Training, """{"initial_lr": -0.01}""", "initial_lr", "initial_lr = -0.01 is outside the allowed range", "a finite number > 0"),
 
         // Unknown schedule names (typos, case, whitespace, empty).
-        ["decay-type-typo-expp"] = new(Api.EmaParams, """{"decay_type": "expp"}""", "decay_type", "\"expp\" is not a registered decay schedule", "Known schedules: constant, cosine, exp, power, tau, threshold", "Did you mean \"exp\"?"),
+        ["decay-type-typo-expp"] = new(Api.EmaParams, """{"decay_type": "expp"}""", "decay_type", "\"expp\" is not a registered decay schedule", "Known schedules: bema, constant, cosine, exp, half_life, power, swa, tau, threshold", "Did you mean \"exp\"?"),
         ["decay-type-typo-treshold"] = new(Api.EmaParams, """{"decay_type": "treshold"}""", "decay_type", "\"treshold\" is not a registered decay schedule", "Did you mean \"threshold\"?"),
         ["decay-type-upper-case"] = new(Api.EmaParams, """{"decay_type": "EXP"}""", "decay_type", "\"EXP\" is not a registered decay schedule", "Did you mean \"exp\"?"),
         ["decay-type-trailing-space"] = new(Api.EmaParams, """{"decay_type": "constant "}""", "decay_type", "\"constant \" is not a registered decay schedule", "Did you mean \"constant\"?"),
-        ["decay-type-empty"] = new(Api.EmaParams, """{"decay_type": ""}""", "decay_type", "\"\" is not a registered decay schedule", "Known schedules: constant, cosine, exp, power, tau, threshold"),
+        ["decay-type-empty"] = new(Api.EmaParams, """{"decay_type": ""}""", "decay_type", "\"\" is not a registered decay schedule", "Known schedules: bema, constant, cosine, exp, half_life, power, swa, tau, threshold"),
         ["decay-type-nested-typo"] = new(Api.Training, """{"ema_params": {"decay_type": "linaer"}}""", "ema_params.decay_type", "ema_params.decay_type = \"linaer\" is not a registered decay schedule", "Known schedules:"),
 
         // Unknown keys.

@@ -56,8 +56,8 @@ public sealed class BaselineTests
 
         Assert.Equal(
             [
-                "Ema.ConstantEmaParams.g.cs", "Ema.CosineEmaParams.g.cs", "Ema.ExpEmaParams.g.cs", "Ema.Generated.Ema_Runtime.DecayScheduleRegistry.g.cs", "Ema.PowerEmaParams.g.cs",
-                "Ema.TauEmaParams.g.cs", "Ema.ThresholdEmaParams.g.cs", "Ema.WarmupEmaParams.g.cs",
+                "Ema.BemaEmaParams.g.cs", "Ema.ConstantEmaParams.g.cs", "Ema.CosineEmaParams.g.cs", "Ema.ExpEmaParams.g.cs", "Ema.Generated.Ema_Runtime.DecayScheduleRegistry.g.cs",
+                "Ema.HalfLifeEmaParams.g.cs", "Ema.PowerEmaParams.g.cs", "Ema.SwaEmaParams.g.cs", "Ema.TauEmaParams.g.cs", "Ema.ThresholdEmaParams.g.cs", "Ema.WarmupEmaParams.g.cs",
             ],
             result.GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
         foreach (GeneratedSourceResult source in result.GeneratedSources)

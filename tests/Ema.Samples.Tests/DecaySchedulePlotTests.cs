@@ -43,16 +43,20 @@ public sealed class DecaySchedulePlotTests
     }
 
     [Fact]
-    public void The_second_panel_draws_warmup_tau_and_power_from_the_registered_schedules()
+    public void The_second_panel_draws_warmup_tau_power_swa_bema_and_half_life_from_the_registered_schedules()
     {
         Scatter[] lines = Plots.FormsSchedulePlot().GetPlottables().OfType<Scatter>().ToArray();
 
-        Assert.Equal(["warmup (power=2/3)", "tau (tau=2000)", "power (sigma_rel=0.05, not capped)", "power (sigma_rel=0.10, not capped)"], lines.Select(l => l.LegendText));
+        Assert.Equal(["warmup (power=2/3)", "tau (tau=2000)", "power (sigma_rel=0.05, not capped)", "power (sigma_rel=0.10, not capped)",
+            "swa (running mean, not capped)", "bema (average's decay, not capped)", "half_life (0.05)"], lines.Select(l => l.LegendText));
         Coordinates[] last = lines.Select(l => l.Data.GetScatterPoints()[^1]).ToArray();
         Assert.All(last, p => Assert.Equal(20_000, p.X));
         Assert.Equal(Math.Max(Math.Min(1 - Math.Pow(20_000, -2.0 / 3), 0.999), 0), last[0].Y, 1e-12); // e = 20,000 - 1
         Assert.Equal(0.999 * (1 - Math.Exp(-10.0)), last[1].Y, 1e-12);
         // power is not capped by decay = 0.999: sigma_rel 0.10 passes it.
         Assert.True(last[3].Y > 0.999 && last[3].Y > last[2].Y, $"{last[2].Y} {last[3].Y}");
+        Assert.Equal(19_999.0 / 20_000, last[4].Y, 1e-12); // swa: (n - 1) / n
+        Assert.Equal(1 - Math.Pow(10 + 20_000, -0.5), last[5].Y, 1e-12); // bema: 1 - (lag + t)^-ema_power
+        Assert.Equal(Math.Min(0.999, Math.Pow(2, -1 / (0.05 * 20_000))), last[6].Y, 1e-12); // half_life
     }
 }

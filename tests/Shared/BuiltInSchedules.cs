@@ -6,7 +6,7 @@ namespace Ema.Testing;
 /// </summary>
 internal static class BuiltInSchedules
 {
-    public static readonly string[] Names = ["constant", "cosine", "exp", "power", "tau", "threshold", "warmup"];
+    public static readonly string[] Names = ["bema", "constant", "cosine", "exp", "half_life", "power", "swa", "tau", "threshold", "warmup"];
 
     /// <summary>The built-in names and <paramref name="more"/>, in ordinal order (as the registry lists them), joined.</summary>
     public static string Listed(string separator, params string[] more) =>

@@ -82,12 +82,13 @@ public static class Checkpoint
         using var scope = NewDisposeScope();
         var net = model.state_dict().ToList();
         List<KeyValuePair<string, Tensor>>? emaNet = ema is null ? null : EmaInStateDictOrder(net, ema.EmaWeights);
+        List<(string Section, List<KeyValuePair<string, Tensor>> Tensors)> correction = CorrectionSections(net, ema);
         byte[]? optimizerState = optimizer is null ? null : OptimizerStateBlob.Save(optimizer);
         Tensor? optimizerTensor = optimizerState is null ? null : tensor(optimizerState, ScalarType.Byte);
         Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizerState);
         Action<Stream> write = IsPthPath(path)
-            ? stream => PthWriter.Write(stream, PthEntries(net, emaNet, optimizerTensor, epoch, bestMetric, metadata))
-            : stream => SafetensorsWriter.Write(stream, SafetensorsEntries(net, emaNet, optimizerTensor), metadata);
+            ? stream => PthWriter.Write(stream, PthEntries(net, emaNet, correction, optimizerTensor, epoch, bestMetric, metadata))
+            : stream => SafetensorsWriter.Write(stream, SafetensorsEntries(net, emaNet, correction, optimizerTensor), metadata);
         try
         {
             AtomicFile.Write(path, write, beforeRename);
@@ -115,13 +116,28 @@ public static class Checkpoint
         return ordered;
     }
 
+    /// <summary>
+    /// A corrected schedule's state (<c>bema</c>: <c>ema_bema_average</c> and <c>ema_bema_anchor</c>, state dicts in the
+    /// model's order), which a resume needs besides <c>ema_net</c>, the weights the EMA hands out; empty otherwise.
+    /// </summary>
+    private static List<(string Section, List<KeyValuePair<string, Tensor>> Tensors)> CorrectionSections(List<KeyValuePair<string, Tensor>> net, ModelEma? ema) =>
+        ema?.CorrectionState is { } state
+            ? state.Select(s => (s.Key, EmaInStateDictOrder(net, s.Value))).ToList()
+            : [];
+
     private static List<KeyValuePair<string, Tensor>> SafetensorsEntries(
-        List<KeyValuePair<string, Tensor>> net, List<KeyValuePair<string, Tensor>>? emaNet, Tensor? optimizerState)
+        List<KeyValuePair<string, Tensor>> net, List<KeyValuePair<string, Tensor>>? emaNet,
+        List<(string Section, List<KeyValuePair<string, Tensor>> Tensors)> correction, Tensor? optimizerState)
     {
         var tensors = net.Select(p => new KeyValuePair<string, Tensor>(NetPrefix + p.Key, p.Value)).ToList();
         if (emaNet is not null)
         {
             tensors.AddRange(emaNet.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, Tensor>(EmaNetPrefix + p.Key, p.Value)));
+        }
+
+        foreach ((string section, List<KeyValuePair<string, Tensor>> sectionTensors) in correction)
+        {
+            tensors.AddRange(sectionTensors.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, Tensor>(section + "." + p.Key, p.Value)));
         }
 
         if (optimizerState is not null)
@@ -133,6 +149,7 @@ public static class Checkpoint
     }
 
     private static List<KeyValuePair<string, object>> PthEntries(List<KeyValuePair<string, Tensor>> net, List<KeyValuePair<string, Tensor>>? emaNet,
+        List<(string Section, List<KeyValuePair<string, Tensor>> Tensors)> correction,
         Tensor? optimizerState, int epoch, double? bestMetric, Dictionary<string, string> metadata)
     {
         var entries = new List<KeyValuePair<string, object>> { new(PthKeys.Net, net) };
@@ -140,6 +157,8 @@ public static class Checkpoint
         {
             entries.Add(new(PthKeys.EmaNet, emaNet));
         }
+
+        entries.AddRange(correction.Select(c => new KeyValuePair<string, object>(c.Section, c.Tensors)));
 
         entries.Add(new(PthKeys.Epoch, (long)epoch));
         if (bestMetric is { } acc)
@@ -235,6 +254,8 @@ public static class Checkpoint
             emaSources = Match(content, CheckpointContent.EmaNet, ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         }
 
+        Dictionary<string, Dictionary<string, StoredTensor>>? correctionSources = ema is null ? null : MatchCorrection(content, ema, info.EmaStep ?? 0);
+
         byte[]? optimizerState = null;
         if (optimizer is not null)
         {
@@ -269,9 +290,46 @@ public static class Checkpoint
             // Through ModelEma.Load, which skips left-out tensors (the model's own, just read from 'net'), keeps its
             // guards, and sets the step.
             ema.Load((name, target) => CopyInto(content, name, target, emaSources![name]), info.EmaStep ?? 0);
+            if (correctionSources is not null)
+            {
+                ema.LoadCorrection((section, name, target) => CopyInto(content, name, target, correctionSources[section][name]));
+            }
+            else
+            {
+                ema.ResetCorrectionToEma();
+            }
         }
 
         return info;
+    }
+
+    /// <summary>
+    /// The stored state of a corrected schedule (<c>bema</c>), checked against the EMA's; null when the EMA has none,
+    /// or when the checkpoint has none and the step is one at which the average and the anchor follow the model (they
+    /// are then the weights under <c>ema_net</c>). A checkpoint without them at a later step cannot be resumed exactly.
+    /// </summary>
+    private static Dictionary<string, Dictionary<string, StoredTensor>>? MatchCorrection(CheckpointContent content, ModelEma ema, long step)
+    {
+        if (ema.CorrectionState is not { } state)
+        {
+            return null;
+        }
+
+        if (state.Keys.All(content.Has) || state.Values.All(v => v.Count == 0))
+        {
+            return state.ToDictionary(s => s.Key, s => Match(content, s.Key, s.Value), StringComparer.Ordinal);
+        }
+
+        if (step <= ema.CorrectionAnchorStep)
+        {
+            return null;
+        }
+
+        string missing = state.Keys.First(k => !content.Has(k));
+        throw new CheckpointException(content.Path,
+            $"the run's '{ema.EmaParams.DecayType}' EMA needs its running average and anchor at step {step} (after its anchor step {ema.CorrectionAnchorStep}), " +
+            "and this checkpoint has none (written before the EMA used that schedule, or by an older version): resuming from 'ema_net' alone would hand out wrong weights. " +
+            "Resume from a checkpoint written with this schedule, or start the EMA anew.", missing);
     }
 
     /// <summary>Reads a checkpoint's metadata from its header (either format; no tensor data is read, the model is not needed).</summary>

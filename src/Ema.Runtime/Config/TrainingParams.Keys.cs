@@ -18,6 +18,10 @@ public sealed partial record TrainingParams
         new(EmaConfigKeys.EmaParams, ReadEmaParams, WriteEmaParams),
         new("ema_teacher", (c, p, _) => p with { EmaTeacher = c.GetBoolean("ema_teacher", p.EmaTeacher) }, (w, p) => w.WriteBoolean("ema_teacher", p.EmaTeacher)),
         new("ema_update_every", (c, p, _) => p with { EmaUpdateEvery = c.GetInt32("ema_update_every", p.EmaUpdateEvery) }, (w, p) => w.WriteNumber("ema_update_every", p.EmaUpdateEvery)),
+        new("ema_switch_every", (c, p, _) => p with { EmaSwitchEvery = c.TryGetInt64("ema_switch_every", out long every) ? every : p.EmaSwitchEvery }, (w, p) => w.WriteNumber("ema_switch_every", p.EmaSwitchEvery)),
+        new("ema_switch_blend", (c, p, _) => p with { EmaSwitchBlend = c.GetDouble("ema_switch_blend", p.EmaSwitchBlend) }, (w, p) => w.WriteNumber("ema_switch_blend", p.EmaSwitchBlend)),
+        new("ema_batch_scale", (c, p, _) => p with { EmaBatchScale = c.GetDouble("ema_batch_scale", p.EmaBatchScale) }, (w, p) => w.WriteNumber("ema_batch_scale", p.EmaBatchScale)),
+        new("ema_recompute_bn", (c, p, _) => p with { EmaRecomputeBn = c.GetEnum("ema_recompute_bn", p.EmaRecomputeBn) }, (w, p) => w.WriteString("ema_recompute_bn", p.EmaRecomputeBn.ToString().ToLowerInvariant())),
         new("checkpoint_format", (c, p, _) => p with { CheckpointFormat = c.GetEnum("checkpoint_format", p.CheckpointFormat) }, (w, p) => w.WriteString("checkpoint_format", p.CheckpointFormat.ToString().ToLowerInvariant())),
     ];
 

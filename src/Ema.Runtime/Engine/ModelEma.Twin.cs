@@ -12,7 +12,7 @@ public sealed partial class ModelEma
     /// <summary>
     /// Points <paramref name="twin"/>, another instance of the model's architecture, at the EMA's weights, so it
     /// computes with them beside the training model (the teacher of mean teacher, BYOL, DINO), with no copy: every
-    /// <see cref="Update"/> is seen by the twin's next forward.
+    /// <see cref="Update(long, long)"/> is seen by the twin's next forward.
     /// </summary>
     /// <remarks>
     /// <para>Floating parameters and buffers become views of the EMA's buffer; integer buffers view the EMA's copies
@@ -20,7 +20,7 @@ public sealed partial class ModelEma
     /// The twin's own weights are released, its parameters stop requiring grad, and it is put in eval mode (in
     /// train mode BatchNorm would write batch statistics into the EMA). Where the EMA has another device or
     /// floating dtype than the model (<see cref="ModelEmaOptions"/>), the twin is moved there first.</para>
-    /// <para>Never train the twin: an <see cref="Update"/> after its parameters require grad again throws. Disposing
+    /// <para>Never train the twin: an <see cref="Update(long, long)"/> after its parameters require grad again throws. Disposing
     /// the binding, or this <see cref="ModelEma"/>, unbinds it: each twin tensor gets its own copy of its current
     /// values. <see cref="UseEmaWeights"/> may be used while a twin is bound.</para>
     /// </remarks>

@@ -60,6 +60,14 @@ public sealed partial class ModelEma : IDisposable
             throw new ArgumentException($"ModelEmaOptions.FloatingDtype = {dtype} is not a floating-point dtype; use Float32, Float64, BFloat16 or Float16.", nameof(options));
         }
 
+        if (options.SwitchEvery % options.UpdateEvery != 0)
+        {
+            // Switches happen after an update; on a step the cadence skips there is none, and the switch would be lost.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"ModelEmaOptions.SwitchEvery = {options.SwitchEvery} is not a multiple of UpdateEvery = {options.UpdateEvery}: switches must fall on steps where the EMA updates."),
+                nameof(options));
+        }
+
         EmaParams = parameters;
         Options = options;
         _schedule = parameters.NewSchedule();
@@ -114,6 +122,8 @@ public sealed partial class ModelEma : IDisposable
             _share = ModelOwnership.Join(this, modelTensors, existing, _groups);
         }
 
+        _model = model;
+        KeepCorrection();
         _emaByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (TensorSlot slot in _groups.SelectMany(g => g.Slots))
         {
@@ -135,10 +145,10 @@ public sealed partial class ModelEma : IDisposable
     /// <summary>Where and in which precision the EMA is kept.</summary>
     public ModelEmaOptions Options { get; }
 
-    /// <summary>The decay used by the last <see cref="Update"/> that did work (<c>d^k</c> with <see cref="ModelEmaOptions.UpdateEvery"/> = k), or NaN before the first.</summary>
+    /// <summary>The decay used by the last <see cref="Update(long, long)"/> that did work (<c>d^(k * s)</c> with <see cref="ModelEmaOptions.UpdateEvery"/> = k and <see cref="ModelEmaOptions.BatchScale"/> = s), or NaN before the first.</summary>
     public double LastDecay { get; private set; } = double.NaN;
 
-    /// <summary>The step of the last <see cref="Update"/> that did work (0 before the first, or the step restored from a checkpoint).</summary>
+    /// <summary>The step of the last <see cref="Update(long, long)"/> that did work (0 before the first, or the step restored from a checkpoint).</summary>
     public long Step { get; private set; }
 
     /// <summary>Whether the model currently computes with the EMA weights (inside <see cref="UseEmaWeights"/>).</summary>
@@ -223,11 +233,7 @@ public sealed partial class ModelEma : IDisposable
                 $"The '{EmaParams.DecayType}' schedule returned decay = {decay:R} at step {step} of {totalSteps}; a decay must lie in [0, 1]."));
         }
 
-        // One update standing for k steps: k updates towards an unchanged model leave (1 - d^k) of the gap.
-        if (Options.UpdateEvery > 1)
-        {
-            decay = Math.Pow(decay, Options.UpdateEvery);
-        }
+        decay = ScaledDecay(decay);
 
         BeforeUpdate(step);
         using (no_grad())
@@ -239,15 +245,13 @@ public sealed partial class ModelEma : IDisposable
                 return;
             }
 
-            foreach (TensorGroup group in _groups)
-            {
-                group.Update(decay);
-            }
+            UpdateGroups(step, decay);
         }
 
         LastDecay = decay;
         Step = step;
         _lastStep = step;
+        SwitchIfDue(step);
     }
 
     /// <summary>
@@ -354,7 +358,9 @@ public sealed partial class ModelEma : IDisposable
             }
         }
 
+        ThrowIfCorrectionIsNeeded(step);
         Fill((name, target) => target.copy_(weights[name]), step);
+        ResetCorrectionToEma();
     }
 
     /// <summary>

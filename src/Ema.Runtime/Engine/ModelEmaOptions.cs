@@ -6,6 +6,10 @@ namespace Ema;
 public sealed record ModelEmaOptions
 {
     private readonly int _updateEvery = 1;
+    private readonly long? _totalSteps;
+    private readonly long _switchEvery;
+    private readonly double _switchBlend = 1.0;
+    private readonly double _batchScale = 1.0;
 
     /// <summary>
     /// The dtype of the EMA's floating-point weights, or null for the model's own. Set <see cref="torch.ScalarType.Float32"/>
@@ -17,7 +21,7 @@ public sealed record ModelEmaOptions
     public torch.Device? Device { get; init; }
 
     /// <summary>
-    /// What <see cref="ModelEma.Update"/> does when the model's floating-point weights hold NaN or infinity.
+    /// What <see cref="ModelEma.Update(long, long)"/> does when the model's floating-point weights hold NaN or infinity.
     /// Default: <see cref="NonFinitePolicy.Skip"/>, so one bad step cannot poison the average. The check reads the
     /// model once more: 16 bytes per float32 value instead of the update's 12, so at least 1.33x the time of the
     /// update alone (measured ranges in docs/benchmarks.md); <see cref="NonFinitePolicy.Ignore"/> saves it.
@@ -32,7 +36,7 @@ public sealed record ModelEmaOptions
     public Func<string, torch.Tensor, bool>? Exclude { get; init; }
 
     /// <summary>
-    /// Update the EMA on every k-th optimizer step only (default 1: every step). <see cref="ModelEma.Update"/> is
+    /// Update the EMA on every k-th optimizer step only (default 1: every step). <see cref="ModelEma.Update(long, long)"/> is
     /// still called every step; it returns at once unless the step is a multiple of k, and then uses the decay
     /// <c>d(step)^k</c>, so that k steps of a model that did not move give exactly what k single updates give
     /// (training_params key <c>ema_update_every</c>).
@@ -43,6 +47,56 @@ public sealed record ModelEmaOptions
         get => _updateEvery;
         init => _updateEvery = value >= 1 ? value : throw ConfigErrors.ArgumentOutOfRange(
             nameof(UpdateEvery), $"ModelEmaOptions.UpdateEvery = {ConfigErrors.Format(value)} is outside the allowed range: it must be at least 1 (1 updates on every step).");
+    }
+
+    /// <summary>
+    /// The total number of optimizer steps, for <see cref="ModelEma.Update()"/> (no arguments) with a schedule that reads
+    /// the total (<c>exp</c>, <c>cosine</c>); null when it is not known (a schedule that reads it is then an error).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public long? TotalSteps
+    {
+        get => _totalSteps;
+        init => _totalSteps = value is null or >= 1 ? value : throw ConfigErrors.ArgumentOutOfRange(
+            nameof(TotalSteps), $"ModelEmaOptions.TotalSteps = {ConfigErrors.Format(value!.Value)} is outside the allowed range: it must be at least 1, or null when no schedule reads it.");
+    }
+
+    /// <summary>
+    /// Switch EMA (Li et al. 2024; Keras' <c>ema_overwrite_frequency</c>, ema-pytorch's <c>update_model_with_ema_every</c>):
+    /// every <c>SwitchEvery</c>-th step, after the EMA update, the model moves to <c>lerp(model, EMA, SwitchBlend)</c>.
+    /// 0 (the default) never switches. Costs one pass over the model on those steps.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long SwitchEvery
+    {
+        get => _switchEvery;
+        init => _switchEvery = value >= 0 ? value : throw ConfigErrors.ArgumentOutOfRange(
+            nameof(SwitchEvery), $"ModelEmaOptions.SwitchEvery = {ConfigErrors.Format(value)} is outside the allowed range: it must be at least 0 (0 never switches).");
+    }
+
+    /// <summary>
+    /// How far a switch moves the model towards the EMA, in (0, 1]: 1 (the default) copies the EMA into the model
+    /// (Keras), less blends (ema-pytorch's <c>update_model_with_ema_beta</c> is <c>1 - SwitchBlend</c>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside (0, 1].</exception>
+    public double SwitchBlend
+    {
+        get => _switchBlend;
+        init => _switchBlend = value > 0.0 && value <= 1.0 ? value : throw ConfigErrors.ArgumentOutOfRange(
+            nameof(SwitchBlend), $"ModelEmaOptions.SwitchBlend = {ConfigErrors.Format(value)} is outside the allowed range (0, 1]: 1 copies the EMA into the model.");
+    }
+
+    /// <summary>
+    /// The batch size relative to the one the decay was tuned for: the decay becomes <c>decay^BatchScale</c>
+    /// ("How to Scale Your EMA", Busbridge et al. 2023), composed with <see cref="UpdateEvery"/> k as
+    /// <c>decay^(k * BatchScale)</c>. Must be positive; default 1.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a positive finite number.</exception>
+    public double BatchScale
+    {
+        get => _batchScale;
+        init => _batchScale = value > 0.0 && double.IsFinite(value) ? value : throw ConfigErrors.ArgumentOutOfRange(
+            nameof(BatchScale), $"ModelEmaOptions.BatchScale = {ConfigErrors.Format(value)} is outside the allowed range: it must be a positive finite number (1 keeps the decay).");
     }
 
     /// <summary>Receives warnings (a skipped update, a left-out frozen parameter that trains). Default: standard error.</summary>

@@ -57,7 +57,7 @@ internal static class StepRule
     /// that does, so a step past the total is an error for it.
     /// </summary>
     public static bool ReadsTotal(IDecayFunction schedule) =>
-        schedule is not (ConstantDecay or ThresholdDecay or WarmupDecay or TauDecay or PowerDecay);
+        schedule is not (ConstantDecay or ThresholdDecay or WarmupDecay or TauDecay or PowerDecay or SwaDecay or BemaDecay or HalfLifeDecay);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

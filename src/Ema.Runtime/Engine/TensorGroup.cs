@@ -7,7 +7,7 @@ namespace Ema;
 /// The model tensors of one (device, dtype), re-pointed at views of one contiguous buffer, and the EMA of them
 /// in a second contiguous buffer: an update is one in-place op over the whole group.
 /// </summary>
-internal sealed class TensorGroup : IDisposable
+internal sealed partial class TensorGroup : IDisposable
 {
     private readonly Tensor _modelFlat;
     private readonly Tensor _emaFlat;
@@ -75,7 +75,7 @@ internal sealed class TensorGroup : IDisposable
     /// Bytes the group allocated for the EMA: the EMA buffer, plus a full staging buffer when the EMA lives on
     /// another device, or a one-chunk staging buffer when it has another dtype or swaps by exchanging values.
     /// </summary>
-    public long EmaBytes => Bytes(_emaFlat) + (_staging is null ? 0 : Bytes(_staging)) + (_chunked?.StagingBytes ?? 0) + (_exchange?.StagingBytes ?? 0);
+    public long EmaBytes => Bytes(_emaFlat) + CorrectionBytes + (_staging is null ? 0 : Bytes(_staging)) + (_chunked?.StagingBytes ?? 0) + (_exchange?.StagingBytes ?? 0);
 
     /// <summary>
     /// Moves the model's tensors into one flat buffer (re-pointing each with <c>set_</c>, so the objects stay the
@@ -309,6 +309,7 @@ internal sealed class TensorGroup : IDisposable
         _probe?.Dispose();
         _exchange?.Dispose();
         _backup?.Dispose();
+        DisposeCorrection();
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Ema;
 
 /// <summary>
 /// A second instance of the model's architecture pointed at the EMA's tensors with <c>set_</c>, so that it computes
-/// with the EMA weights beside the training model (a mean teacher), with no copy: every <see cref="ModelEma.Update"/>
+/// with the EMA weights beside the training model (a mean teacher), with no copy: every <see cref="ModelEma.Update(long, long)"/>
 /// is seen by its next forward. Made by <see cref="ModelEma.BindTwin"/>; disposing it unbinds the twin.
 /// </summary>
 /// <remarks>

@@ -16,7 +16,7 @@ namespace Ema;
 /// <para>Every batch runs in its own dispose scope: tensors made by the loss, the backward pass or a lazily
 /// produced batch are freed when the batch ends.</para>
 /// </remarks>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly ITrainingTask _task;
     private readonly bool _ownsOptimizer;
@@ -95,6 +95,7 @@ public sealed class Trainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(trainData);
         ArgumentNullException.ThrowIfNull(validationData);
+        CheckAveragingKeys();
         long batchesPerEpoch = CountBatches(trainData);
         if (batchesPerEpoch > long.MaxValue / Params.MaxEpochs)
         {
@@ -145,6 +146,11 @@ public sealed class Trainer : IDisposable
                 // With EMA, the raw weights are validated first (they are in the model anyway); the watched pass
                 // then runs between the validation events, which swap the EMA in and out.
                 double? raw = context.Ema is not null ? Validate(validationData) : null;
+                if (Params.EmaRecomputeBn == BatchNormRecompute.Validation)
+                {
+                    RecomputeEmaBatchNorm(context, trainData);
+                }
+
                 Raise(listeners, l => l.OnValidationStart(context));
                 double watched = Validate(validationData);
                 Raise(listeners, l => l.OnValidationEnd(context));
@@ -154,6 +160,11 @@ public sealed class Trainer : IDisposable
                 var result = new EpochResult(epoch, trainLoss, raw ?? watched, raw is null ? null : watched, best ?? double.NaN, isBest);
                 results.Add(result);
                 Raise(listeners, l => l.OnEpochEnd(context, result));
+            }
+
+            if (Params.EmaRecomputeBn == BatchNormRecompute.End)
+            {
+                RecomputeEmaBatchNorm(context, trainData);
             }
 
             Raise(listeners, l => l.OnTrainingEnd(context));
@@ -349,6 +360,7 @@ public sealed class Trainer : IDisposable
         }
 
         ModelEmaOptions chosen = options.UpdateEvery != 1 ? options : options with { UpdateEvery = Params.EmaUpdateEvery };
+        chosen = WithAveragingKeys(chosen);
         if (chosen.UpdateEvery != 1 && Params.BatchAccumulate != 1)
         {
             // The EMA's step is the global batch index: with accumulation, "every k-th step" would count batches,
