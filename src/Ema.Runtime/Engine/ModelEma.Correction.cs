@@ -16,8 +16,6 @@ public sealed partial class ModelEma
     /// <summary>The checkpoint section of a <c>bema</c> EMA's anchor, the model at step <c>update_after</c>.</summary>
     internal const string AnchorSection = "ema_bema_anchor";
 
-    private readonly nn.Module _model;
-
     private IOutputCorrection? Correction => _schedule as IOutputCorrection;
 
     /// <summary>

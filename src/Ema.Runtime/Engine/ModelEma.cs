@@ -122,7 +122,6 @@ public sealed partial class ModelEma : IDisposable
             _share = ModelOwnership.Join(this, modelTensors, existing, _groups);
         }
 
-        _model = model;
         KeepCorrection();
         _emaByName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (TensorSlot slot in _groups.SelectMany(g => g.Slots))
@@ -333,7 +332,7 @@ public sealed partial class ModelEma : IDisposable
     /// are the model's own: they are neither needed nor written (the model's weights come from <c>net</c>).
     /// </summary>
     /// <param name="weights">EMA weights by state-dict name.</param>
-    /// <param name="step">The EMA step to continue from: the next <see cref="Update"/> must pass a greater one.</param>
+    /// <param name="step">The EMA step to continue from: the next <see cref="Update(long, long)"/> must pass a greater one.</param>
     /// <exception cref="ArgumentException">A tensor is missing or has another shape.</exception>
     /// <exception cref="NonFiniteWeightsException">A tensor holds NaN or infinity (unless <see cref="NonFinitePolicy.Ignore"/>), or a value the EMA's dtype cannot hold; nothing was changed.</exception>
     public void Load(IReadOnlyDictionary<string, Tensor> weights, long step)
@@ -437,7 +436,7 @@ public sealed partial class ModelEma : IDisposable
         ReleaseTensors();
     }
 
-    /// <summary>The step of the last accepted <see cref="Update"/> call, or the step loaded: the next call's step must be greater (<see cref="StepRule"/>).</summary>
+    /// <summary>The step of the last accepted <see cref="Update(long, long)"/> call, or the step loaded: the next call's step must be greater (<see cref="StepRule"/>).</summary>
     internal long LastStep => _lastStep;
 
     /// <summary>How each group swaps (for the benchmark's report).</summary>

@@ -5,7 +5,7 @@ namespace Ema;
 /// <summary>
 /// The one rule for the steps an EMA is updated with: a step counts optimizer steps from 1, each update's step is
 /// greater than the previous one's (or than the step a checkpoint restored), and where the schedule reads the total
-/// it is at most <c>totalSteps</c>. Every update path (<see cref="ModelEma.Update"/>, <see cref="PostHocEma.Update"/>)
+/// it is at most <c>totalSteps</c>. Every update path (<see cref="ModelEma.Update(long, long)"/>, <see cref="PostHocEma.Update"/>)
 /// checks it here, before anything changes.
 /// </summary>
 /// <remarks>

@@ -77,7 +77,7 @@ public sealed class PostHocEma : IDisposable
     public IReadOnlyList<ModelEma> Emas => _emas;
 
     /// <summary>Updates every profile after one optimizer step, and writes a snapshot of each when <c>step % SnapshotEvery == 0</c>.</summary>
-    /// <remarks>The step follows <see cref="ModelEma.Update"/>'s rule: at least 1, and greater than the previous call's (or the step restored).</remarks>
+    /// <remarks>The step follows <see cref="ModelEma.Update(long, long)"/>'s rule: at least 1, and greater than the previous call's (or the step restored).</remarks>
     /// <param name="step">The step, counting from 1.</param>
     /// <param name="totalSteps">The total number of steps.</param>
     /// <exception cref="ArgumentOutOfRangeException">The step breaks the step rule; no profile is updated.</exception>
