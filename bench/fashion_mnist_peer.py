@@ -89,7 +89,7 @@ class ForeachEma:
 def train(a):
     torch.manual_seed(a.seed)
     x, y = load(a.data_dir, "train", a.train_subset)
-    tx, ty = load(a.data_dir, "t10k")
+    tx, ty = load(a.data_dir, "t10k", a.test_subset)
     orders = [np.array(line.split(), dtype=np.int64) for line in open(a.order).read().splitlines() if line.strip()]
     model = network()
     model.load_state_dict(torch.load(a.init, map_location="cpu")["net"], strict=True)
@@ -150,6 +150,7 @@ def main():
     t.add_argument("--order", required=True)
     t.add_argument("--epochs", type=int, required=True)
     t.add_argument("--train-subset", type=int)
+    t.add_argument("--test-subset", type=int)
     t.add_argument("--lr", type=float, required=True)
     t.add_argument("--batch", type=int, default=128)
     t.add_argument("--decay", type=float, required=True)

@@ -4,12 +4,12 @@ namespace Ema.Samples.Training;
 
 /// <summary>
 /// The sample's command line: <c>[config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N]
-/// [--self-distill] [--data spirals|fashion-mnist] [--data-dir DIR] [--train-subset N] [--epochs N] [--benchmark] [--seeds N]</c>.
+/// [--self-distill] [--data spirals|fashion-mnist] [--data-dir DIR] [--train-subset N] [--test-subset N] [--epochs N] [--benchmark] [--seeds N]</c>.
 /// </summary>
 internal sealed record SampleArguments
 {
     public const string Usage = "usage: Ema.Samples.Training [config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill]"
-        + " [--data spirals|fashion-mnist] [--data-dir DIR] [--train-subset N] [--epochs N] [--benchmark] [--seeds N]";
+        + " [--data spirals|fashion-mnist] [--data-dir DIR] [--train-subset N] [--test-subset N] [--epochs N] [--benchmark] [--seeds N]";
 
     /// <summary>The training config given on the command line, or null for the data set's default.</summary>
     public string? ExplicitConfigPath { get; init; }
@@ -25,6 +25,9 @@ internal sealed record SampleArguments
 
     /// <summary>Fashion-MNIST: train on the first N of the 60,000 training images.</summary>
     public int? TrainSubset { get; init; }
+
+    /// <summary>Fashion-MNIST: evaluate on the first N of the 10,000 test images (a shorter benchmark on a loaded machine).</summary>
+    public int? TestSubset { get; init; }
 
     /// <summary>Fashion-MNIST: the benchmark (seeds x epochs, schedules, PyTorch side by side) instead of one training run.</summary>
     public bool Benchmark { get; init; }
@@ -86,6 +89,9 @@ internal sealed record SampleArguments
                 case "--train-subset":
                     result = result with { TrainSubset = PositiveInt(Value(args, ref i, arg), arg) };
                     break;
+                case "--test-subset":
+                    result = result with { TestSubset = PositiveInt(Value(args, ref i, arg), arg) };
+                    break;
                 case "--benchmark":
                     result = result with { Benchmark = true };
                     break;
@@ -106,9 +112,9 @@ internal sealed record SampleArguments
             }
         }
 
-        if (result.Data != "fashion-mnist" && (result.TrainSubset is not null || result.Benchmark))
+        if (result.Data != "fashion-mnist" && (result.TrainSubset is not null || result.TestSubset is not null || result.Benchmark))
         {
-            throw new ArgumentException($"{(result.Benchmark ? "--benchmark" : "--train-subset")} needs --data fashion-mnist.");
+            throw new ArgumentException($"{(result.Benchmark ? "--benchmark" : result.TrainSubset is not null ? "--train-subset" : "--test-subset")} needs --data fashion-mnist.");
         }
 
         if (result.Data == "fashion-mnist" && result.SelfDistill)

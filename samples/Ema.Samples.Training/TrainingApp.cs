@@ -97,7 +97,7 @@ public static class TrainingApp
             return WithData(arguments, device, (train, validation) => TrainOn(Classifier(device), train, validation, arguments, trainingParams, output, console));
         }
 
-        using FashionMnistData data = FashionMnistData.Load(arguments.DataDirectory, arguments.TrainSubset);
+        using FashionMnistData data = FashionMnistData.Load(arguments.DataDirectory, arguments.TrainSubset, arguments.TestSubset);
         output.WriteLine($"Fashion-MNIST from {arguments.DataDirectory}: {data.TrainCount} training images, {data.TestImages.shape[0]} test images (validation)");
         manual_seed(0);
         var model = FashionCnn.Create();

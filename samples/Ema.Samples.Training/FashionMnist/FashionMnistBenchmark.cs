@@ -21,7 +21,7 @@ internal static class FashionMnistBenchmark
         int epochs = arguments.MaxEpochs ?? trainingParams.MaxEpochs;
         double lr = trainingParams.InitialLr, decay = trainingParams.EmaParams.Decay;
         Directory.CreateDirectory(arguments.OutputDirectory);
-        using FashionMnistData data = FashionMnistData.Load(arguments.DataDirectory, arguments.TrainSubset);
+        using FashionMnistData data = FashionMnistData.Load(arguments.DataDirectory, arguments.TrainSubset, arguments.TestSubset);
         string? noTorch = PyTorchScript.Unavailable();
         output.WriteLine($"Fashion-MNIST benchmark: {arguments.Seeds} seeds x {epochs} epochs, {data.TrainCount} training images, batch {TrainingApp.FashionBatchSize}, SGD lr {lr.ToString(CultureInfo.InvariantCulture)} momentum 0.9, decay {decay.ToString(CultureInfo.InvariantCulture)}; PyTorch: {noTorch ?? "side by side"}");
         var wall = Stopwatch.StartNew();
@@ -39,7 +39,7 @@ internal static class FashionMnistBenchmark
         }
 
         var report = new BenchmarkReport(ema, peer, noTorch, PeakResidentBytes(), wall.Elapsed,
-            $"{arguments.Seeds} seeds x {epochs} epochs, {data.TrainCount} training images");
+            $"{arguments.Seeds} seeds x {epochs} epochs, {data.TrainCount} training and {data.TestImages.shape[0]} test images");
         string table = Path.Combine(arguments.OutputDirectory, "fashion_mnist_benchmark.md");
         File.WriteAllText(table, report.Markdown());
         string figure = Path.Combine(arguments.OutputDirectory, "fashion_mnist_benchmark.png");
@@ -62,6 +62,11 @@ internal static class FashionMnistBenchmark
         if (arguments.TrainSubset is { } subset)
         {
             args.AddRange(["--train-subset", subset.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (arguments.TestSubset is { } testSubset)
+        {
+            args.AddRange(["--test-subset", testSubset.ToString(CultureInfo.InvariantCulture)]);
         }
 
         using JsonDocument json = PyTorchScript.Run([.. args]);

@@ -47,14 +47,14 @@ internal sealed class FashionMnistData : IDisposable
             : $"Fashion-MNIST is not installed: {absent} not found. Install it with: {InstallCommand} (or pass --data-dir DIR, a folder with the four IDX .gz files).";
     }
 
-    /// <summary>Loads the data; <paramref name="trainSubset"/> keeps the first N training images (all test images are kept).</summary>
+    /// <summary>Loads the data; <paramref name="trainSubset"/> and <paramref name="testSubset"/> keep the first N images of each.</summary>
     /// <exception cref="InvalidDataException">A file is not the IDX file expected (named in the message).</exception>
-    public static FashionMnistData Load(string directory, int? trainSubset)
+    public static FashionMnistData Load(string directory, int? trainSubset, int? testSubset = null)
     {
         Tensor trainImages = Images(Path.Combine(directory, Files[0]), trainSubset);
         Tensor trainLabels = Labels(Path.Combine(directory, Files[1]), trainImages.shape[0], trainSubset);
-        Tensor testImages = Images(Path.Combine(directory, Files[2]), null);
-        Tensor testLabels = Labels(Path.Combine(directory, Files[3]), testImages.shape[0], null);
+        Tensor testImages = Images(Path.Combine(directory, Files[2]), testSubset);
+        Tensor testLabels = Labels(Path.Combine(directory, Files[3]), testImages.shape[0], testSubset);
         return new FashionMnistData(trainImages, trainLabels, testImages, testLabels);
     }
 
