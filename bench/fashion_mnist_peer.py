@@ -132,7 +132,7 @@ def train(a):
 
 
 def evaluate(a):
-    tx, ty = load(a.data_dir, "t10k")
+    tx, ty = load(a.data_dir, "t10k", a.test_subset)
     state = torch.load(a.weights, map_location="cpu")
     if a.key:
         state = state[a.key]
@@ -161,6 +161,7 @@ def main():
     e.add_argument("--data-dir", required=True)
     e.add_argument("--weights", required=True)
     e.add_argument("--key")
+    e.add_argument("--test-subset", type=int)
     a = p.parse_args()
     train(a) if a.command == "train" else evaluate(a)
 
