@@ -88,9 +88,12 @@ internal sealed class BenchmarkReport(List<SeedResult> ema, List<PeerSeedResult>
             series.Add(("PyTorch EMA (_foreach, exp)", peer.Select(p => p.Accuracy["foreach"]).ToList()));
         }
 
+        // One colour per series (the default palette repeats after six); PyTorch's lines are dashed.
+        Color[] colors = [Colors.Black, Colors.ForestGreen, Colors.DarkOrange, Colors.Crimson, Colors.Purple, Colors.Teal, Colors.Gray, Colors.ForestGreen];
         int index = 0;
         foreach ((string label, List<List<double>> perSeed) in series)
         {
+            Color color = colors[index % colors.Length];
             double offset = (index++ - (series.Count / 2.0)) * 0.02; // side by side, so the error bars stay apart
             double[] x = xs.Select(v => v + offset).ToArray();
             double[] mean = Enumerable.Range(0, epochs).Select(e => perSeed.Average(s => s[e]) * 100).ToArray();
@@ -98,6 +101,7 @@ internal sealed class BenchmarkReport(List<SeedResult> ema, List<PeerSeedResult>
             double[] high = Enumerable.Range(0, epochs).Select(e => (perSeed.Max(s => s[e]) * 100) - mean[e]).ToArray();
             var line = plot.Add.Scatter(x, mean);
             line.LegendText = label;
+            line.Color = color;
             line.LineWidth = 2;
             line.MarkerSize = 6;
             if (label.StartsWith("PyTorch", StringComparison.Ordinal))
