@@ -2,13 +2,38 @@ using System.Globalization;
 
 namespace Ema.Samples.Training;
 
-/// <summary>The sample's command line: <c>[config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill] [--compare-averaging]</c>.</summary>
+/// <summary>
+/// The sample's command line: <c>[config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N]
+/// [--self-distill] [--compare-averaging] [--data spirals|fashion-mnist] [--data-dir DIR] [--train-subset N] [--test-subset N] [--epochs N] [--benchmark] [--seeds N]</c>.
+/// </summary>
 internal sealed record SampleArguments
 {
-    public const string Usage = "usage: Ema.Samples.Training [config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill] [--compare-averaging]";
+    public const string Usage = "usage: Ema.Samples.Training [config.json] [--device cpu|cuda] [--out DIR] [--max-epochs N] [--train-size N] [--self-distill] [--compare-averaging]"
+        + " [--data spirals|fashion-mnist] [--data-dir DIR] [--train-subset N] [--test-subset N] [--epochs N] [--benchmark] [--seeds N]";
 
-    /// <summary>The training config in SuperGradients' shape; the default ships beside the program.</summary>
-    public string ConfigPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "train.json");
+    /// <summary>The training config given on the command line, or null for the data set's default.</summary>
+    public string? ExplicitConfigPath { get; init; }
+
+    /// <summary>The training config in SuperGradients' shape; the defaults ship beside the program, one per data set.</summary>
+    public string ConfigPath => ExplicitConfigPath ?? Path.Combine(AppContext.BaseDirectory, Data == "fashion-mnist" ? "fashion_mnist.json" : "train.json");
+
+    /// <summary>The data set: the embedded spirals (no data needed) or Fashion-MNIST from Debian's dataset-fashion-mnist.</summary>
+    public string Data { get; init; } = "spirals";
+
+    /// <summary>The folder with Fashion-MNIST's four IDX .gz files.</summary>
+    public string DataDirectory { get; init; } = FashionMnist.FashionMnistData.DefaultDirectory;
+
+    /// <summary>Fashion-MNIST: train on the first N of the 60,000 training images.</summary>
+    public int? TrainSubset { get; init; }
+
+    /// <summary>Fashion-MNIST: evaluate on the first N of the 10,000 test images (a shorter benchmark on a loaded machine).</summary>
+    public int? TestSubset { get; init; }
+
+    /// <summary>Fashion-MNIST: the benchmark (seeds x epochs, schedules, PyTorch side by side) instead of one training run.</summary>
+    public bool Benchmark { get; init; }
+
+    /// <summary>The benchmark's number of seeds.</summary>
+    public int Seeds { get; init; } = 3;
 
     public string Device { get; init; } = "cpu";
 
@@ -46,11 +71,35 @@ internal sealed record SampleArguments
                 case "--out":
                     result = result with { OutputDirectory = Path.GetFullPath(Value(args, ref i, arg)) };
                     break;
-                case "--max-epochs":
+                case "--max-epochs" or "--epochs":
                     result = result with { MaxEpochs = PositiveInt(Value(args, ref i, arg), arg) };
                     break;
                 case "--train-size":
                     result = result with { TrainSize = PositiveInt(Value(args, ref i, arg), arg) };
+                    break;
+                case "--data":
+                    string data = Value(args, ref i, arg).ToLowerInvariant();
+                    if (data is not ("spirals" or "fashion-mnist"))
+                    {
+                        throw new ArgumentException($"--data {data}: allowed values are spirals and fashion-mnist.");
+                    }
+
+                    result = result with { Data = data };
+                    break;
+                case "--data-dir":
+                    result = result with { DataDirectory = Path.GetFullPath(Value(args, ref i, arg)) };
+                    break;
+                case "--train-subset":
+                    result = result with { TrainSubset = PositiveInt(Value(args, ref i, arg), arg) };
+                    break;
+                case "--test-subset":
+                    result = result with { TestSubset = PositiveInt(Value(args, ref i, arg), arg) };
+                    break;
+                case "--benchmark":
+                    result = result with { Benchmark = true };
+                    break;
+                case "--seeds":
+                    result = result with { Seeds = PositiveInt(Value(args, ref i, arg), arg) };
                     break;
                 case "--self-distill":
                     result = result with { SelfDistill = true };
@@ -64,9 +113,19 @@ internal sealed record SampleArguments
                         throw new ArgumentException($"unknown option {arg}. {Usage}");
                     }
 
-                    result = result with { ConfigPath = Path.GetFullPath(arg) };
+                    result = result with { ExplicitConfigPath = Path.GetFullPath(arg) };
                     break;
             }
+        }
+
+        if (result.Data != "fashion-mnist" && (result.TrainSubset is not null || result.TestSubset is not null || result.Benchmark))
+        {
+            throw new ArgumentException($"{(result.Benchmark ? "--benchmark" : result.TrainSubset is not null ? "--train-subset" : "--test-subset")} needs --data fashion-mnist.");
+        }
+
+        if (result.Data == "fashion-mnist" && result.SelfDistill)
+        {
+            throw new ArgumentException("--self-distill runs on the spirals only: leave out --data fashion-mnist.");
         }
 
         return result;

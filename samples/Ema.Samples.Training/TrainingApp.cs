@@ -1,3 +1,4 @@
+using Ema.Samples.Training.FashionMnist;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -5,12 +6,15 @@ using static TorchSharp.torch;
 namespace Ema.Samples.Training;
 
 /// <summary>
-/// The main job: trains a small classifier on noisy-label spirals with the EMA lifecycle of the config, and writes
-/// checkpoints and figures into the output folder.
+/// The main job: trains a small classifier on noisy-label spirals (or, with <c>--data fashion-mnist</c>, a CNN on
+/// Fashion-MNIST) with the EMA lifecycle of the config, and writes checkpoints and figures into the output folder.
 /// </summary>
 public static class TrainingApp
 {
     internal const int BatchSize = 64;
+
+    /// <summary>Fashion-MNIST's batch size for training; the test set is validated in batches of 500 (equal batches, so the mean of batch accuracies is the accuracy).</summary>
+    internal const int FashionBatchSize = 128, FashionTestBatchSize = 500;
 
     /// <summary>Runs the sample; returns the process exit code.</summary>
     /// <param name="args">The command line (see <see cref="SampleArguments.Usage"/>).</param>
@@ -50,6 +54,17 @@ public static class TrainingApp
             return 3;
         }
 
+        if (arguments.Data == "fashion-mnist" && FashionMnistData.Missing(arguments.DataDirectory) is { } missing)
+        {
+            output.WriteLine($"error: {missing}");
+            return 3;
+        }
+
+        if (arguments.Benchmark)
+        {
+            return FashionMnistBenchmark.Run(arguments, trainingParams, output);
+        }
+
         if (arguments.SelfDistill)
         {
             return SelfDistillationComparison.Run(arguments, trainingParams, device, output);
@@ -80,8 +95,23 @@ public static class TrainingApp
         return 0;
     }
 
-    private static IReadOnlyList<EpochResult> Train(SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console) =>
-        WithData(arguments, device, (train, validation) => TrainOn(train, validation, arguments, trainingParams, device, output, console));
+    private static IReadOnlyList<EpochResult> Train(SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console)
+    {
+        if (arguments.Data != "fashion-mnist")
+        {
+            return WithData(arguments, device, (train, validation) => TrainOn(Classifier(device), train, validation, arguments, trainingParams, output, console));
+        }
+
+        using FashionMnistData data = FashionMnistData.Load(arguments.DataDirectory, arguments.TrainSubset, arguments.TestSubset);
+        output.WriteLine($"Fashion-MNIST from {arguments.DataDirectory}: {data.TrainCount} training images, {data.TestImages.shape[0]} test images (validation)");
+        manual_seed(0);
+        var model = FashionCnn.Create();
+        model.to(device);
+        using Tensor trainImages = data.TrainImages.to(device), trainLabels = data.TrainLabels.to(device);
+        var train = new EpochOrderBatches(trainImages, trainLabels, FashionBatchSize, epoch => EpochOrderBatches.Permutation(data.TrainCount, seed: 0, epoch));
+        var test = data.TestBatches(FashionTestBatchSize).Select(b => (b.Input.to(device), b.Target.to(device))).ToList();
+        return TrainOn(model, train, test, arguments, trainingParams, output, console);
+    }
 
     /// <summary>Runs <paramref name="body"/> on the sample's data (noisy-label training spirals, clean validation spirals) on <paramref name="device"/>, then frees it.</summary>
     internal static T WithData<T>(SampleArguments arguments, Device device,
@@ -113,10 +143,10 @@ public static class TrainingApp
         }
     }
 
-    private static IReadOnlyList<EpochResult> TrainOn(IReadOnlyCollection<(Tensor Input, Tensor Target)> train, List<(Tensor Input, Tensor Target)> validation,
-        SampleArguments arguments, TrainingParams trainingParams, Device device, TextWriter output, IAnsiConsole? console)
+    private static IReadOnlyList<EpochResult> TrainOn(nn.Module<Tensor, Tensor> network, IReadOnlyCollection<(Tensor Input, Tensor Target)> train, List<(Tensor Input, Tensor Target)> validation,
+        SampleArguments arguments, TrainingParams trainingParams, TextWriter output, IAnsiConsole? console)
     {
-        using var model = Classifier(device);
+        using var model = network;
         using var optimizer = optim.SGD(model.parameters(), trainingParams.InitialLr, momentum: 0.9);
         var progress = new ProgressListener(output, console);
         using var postHoc = new PostHocListener(Path.Combine(arguments.OutputDirectory, "posthoc"));
@@ -204,7 +234,7 @@ public static class TrainingApp
         Plots.EmaLengthFigure(Path.Combine(outputDirectory, "ema_length_sweep.png"), synthesized, tracked, trainerEma);
     }
 
-    private static double Validate(nn.Module<Tensor, Tensor> model, List<(Tensor Input, Tensor Target)> validation)
+    internal static double Validate(nn.Module<Tensor, Tensor> model, List<(Tensor Input, Tensor Target)> validation)
     {
         model.eval();
         double correct = 0;

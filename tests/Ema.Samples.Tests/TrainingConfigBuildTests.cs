@@ -16,9 +16,17 @@ public sealed class TrainingConfigBuildTests : IDisposable
     {
         string root = RepositoryRoot.Find();
         string sample = Path.Combine(root, "samples", "Ema.Samples.Training");
-        foreach (string file in Directory.EnumerateFiles(sample))
+        // The sources in subfolders (FashionMnist/) too; not the build output.
+        foreach (string file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
         {
-            File.Copy(file, Path.Combine(_copy, Path.GetFileName(file)));
+            string relative = Path.GetRelativePath(sample, file);
+            if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj")
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_copy, relative))!);
+            File.Copy(file, Path.Combine(_copy, relative));
         }
 
         string trainJson = Path.Combine(_copy, "train.json");
