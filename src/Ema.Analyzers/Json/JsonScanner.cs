@@ -1,3 +1,4 @@
+// Just over 300 lines: the whole span-keeping JSON dialect reader (see its summary) in one place.
 using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis.Text;

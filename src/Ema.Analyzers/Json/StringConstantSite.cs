@@ -1,3 +1,5 @@
+// Over 300 lines: mapping each JSON character back to its source position across every C# string form (regular
+// escapes, verbatim, raw with indentation, constant interpolations) and escaping fixes back: one table, one file.
 using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis;

@@ -1,3 +1,6 @@
+// Over 300 lines: the public checkpoint API (Save, LoadForInference, Resume, ReadInfo) and the one matching rule
+// they share (Match: every missing, unexpected and misfit tensor at once). Formats are Pth/ and Safetensors/, layouts
+// Layouts/, atomic writes Files/.
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,13 +37,13 @@ public static class Checkpoint
     public static string BestFileNameOf(CheckpointFormat format) => format == CheckpointFormat.Pth ? BestPthFileName : BestFileName;
 
     /// <summary>The key prefix of the raw weights.</summary>
-    public const string NetPrefix = "net.";
+    internal const string NetPrefix = "net.";
 
     /// <summary>The key prefix of the EMA weights.</summary>
-    public const string EmaNetPrefix = "ema_net.";
+    internal const string EmaNetPrefix = "ema_net.";
 
     /// <summary>The key of the optimizer's state (a U8 tensor in TorchSharp's optimizer serialization).</summary>
-    public const string OptimizerKey = "optimizer.state";
+    internal const string OptimizerKey = "optimizer.state";
 
     /// <summary>
     /// Writes a checkpoint, replacing <paramref name="path"/> atomically: PyTorch's format (SuperGradients' keys,
@@ -104,7 +107,7 @@ public static class Checkpoint
     /// <summary>Whether <see cref="Save(string, nn.Module, ModelEma?, optim.Optimizer?, int, long, double?)"/> writes PyTorch's format to this path (it ends in <c>.pth</c> or <c>.pt</c>).</summary>
     /// <param name="path">The checkpoint path.</param>
     /// <returns>True for <c>.pth</c> and <c>.pt</c> (any case), false for safetensors.</returns>
-    public static bool IsPthPath(string path) =>
+    internal static bool IsPthPath(string path) =>
         path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The EMA weights in the model's state-dict order (what SuperGradients' ema_net holds), then any others by name.</summary>

@@ -1,3 +1,6 @@
+// Over 300 lines: tracking (Update, snapshots, continuing a run) and synthesis (snapshot selection with its run,
+// model and exact-step checks) share the snapshot rules; the solve is PostHocWeights.cs, the streaming sum
+// PostHocSynthesis.cs, the file naming and metadata PostHocSnapshot.cs.
 using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,5 @@
+// Over 300 lines: one training loop (epochs, accumulation, validation, checkpoints, resume checks) read top to
+// bottom; the EMA and checkpoints are callbacks (Callbacks/), the averaging keys Trainer.Averaging.cs, batches BatchPull.cs.
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -34,5 +34,5 @@ public sealed class TrainingContext(torch.nn.Module model, torch.optim.Optimizer
     public long GlobalStep { get; set; }
 
     /// <summary>The EMA, once an <see cref="EmaCallback"/> has made it at training start; null without EMA.</summary>
-    public ModelEma? Ema { get; set; }
+    public ModelEma? Ema { get; internal set; }
 }

@@ -1,3 +1,5 @@
+// Over 300 lines: the flat-buffer layout of one group and the three ways it is touched (update, swap, copy) share
+// its private views and buffers; the BEMA correction is TensorGroup.Correction.cs, chunked work ChunkedLerp/Exchange.
 using TorchSharp;
 using static TorchSharp.torch;
 

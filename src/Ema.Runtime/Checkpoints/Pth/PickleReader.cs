@@ -1,3 +1,6 @@
+// Over 300 lines on purpose: a pickle machine is one opcode switch over one stack and memo, and its allocation
+// budget is checked in the same loop; split, the opcode table and the budget it must respect would live apart.
+// The allow-list is PickleAllowList.cs, the value types PickleValues.cs, the walk for refusals PickleWalk.cs.
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
