@@ -35,7 +35,7 @@ public static class TrainingApp
         try
         {
             arguments = SampleArguments.Parse(args);
-            trainingParams = TrainingParams.FromFile(arguments.ConfigPath, warning => output.WriteLine("warning: " + warning));
+            trainingParams = TrainingParams.FromFile(arguments.ConfigPath, new WarningWriter(output));
         }
         catch (Exception e) when (e is ArgumentException or EmaConfigException or IOException)
         {

@@ -27,7 +27,7 @@ public sealed class InlineJsonTests
     [InlineData("return DecaySchedules.FromJson(\"{\\t\\\"decay_type\\\": \\\"exp\\\", \\\"beta\\\": {|EMA0005:-1|}, {|EMA0006:\\\"betta\\\"|}: 2}\");")]
     [InlineData("return DecaySchedules.FromJson(@\"{\"\"decay\"\": {|EMA0001:1.2|}, \"\"decay_type\"\": {|EMA0002:\"\"expo\"\"|}}\");")]
     [InlineData("return DecaySchedules.FromJson(\"\"\"{\"decay\": {|EMA0001:1.2|}, \"decay_type\": {|EMA0002:\"expo\"|}}\"\"\");")]
-    [InlineData("return DecaySchedules.FromJson(json: (\"\"\"{\"decay\": {|EMA0001:1.2|}}\"\"\"), warn: null);")]
+    [InlineData("return DecaySchedules.FromJson(json: (\"\"\"{\"decay\": {|EMA0001:1.2|}}\"\"\"), logger: null);")]
     [InlineData("return TrainingParams.FromJson(\"\"\"{\"max_epochs\": 2, \"ema_params\": {\"decay\": {|EMA0001:1.2|}}}\"\"\");")]
     [InlineData("return DecaySchedules.FromJson($\"{{\\\"decay\\\": {|EMA0001:1.2|}, \\\"decay_type\\\": \\\"{Schedule}\\\"}}\");")]
     [InlineData("return DecaySchedules.FromJson($\"{{\\\"decay\\\": {|EMA0001:{BadDecay}|}}}\");")]

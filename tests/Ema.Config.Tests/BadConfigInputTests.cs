@@ -7,7 +7,7 @@ namespace Ema.Config.Tests;
 /// </summary>
 public sealed class BadConfigInputTests
 {
-    /// <summary>Where the text goes: <see cref="TrainingParams.FromJson(string, Action{string}?)"/> or <see cref="DecaySchedules.FromJson(string, Action{string}?)"/>.</summary>
+    /// <summary>Where the text goes: <see cref="TrainingParams.FromJson(string, Microsoft.Extensions.Logging.ILogger?)"/> or <see cref="DecaySchedules.FromJson(string, Microsoft.Extensions.Logging.ILogger?)"/>.</summary>
     public enum Api
     {
         Training,
@@ -158,7 +158,7 @@ public sealed class BadConfigInputTests
         File.WriteAllText(path, row.Json);
         try
         {
-            var error = Assert.Throws<EmaConfigException>(() => TrainingParams.FromFile(path, _ => { }));
+            var error = Assert.Throws<EmaConfigException>(() => TrainingParams.FromFile(path));
 
             Assert.StartsWith(path + ": ", error.Message, StringComparison.Ordinal);
             Assert.Equal(row.Key, error.Key);
@@ -174,11 +174,11 @@ public sealed class BadConfigInputTests
     {
         if (row.Api == Api.Training)
         {
-            TrainingParams.FromJson(row.Json, warnings.Add);
+            TrainingParams.FromJson(row.Json, new ListLogger(warnings));
         }
         else
         {
-            DecaySchedules.FromJson(row.Json, warnings.Add);
+            DecaySchedules.FromJson(row.Json, new ListLogger(warnings));
         }
     }
 }

@@ -54,7 +54,7 @@ public sealed class ConfigurationBindingTests
             .AddCommandLine(["--ema_params:decay=0,9999"])
             .Build();
 
-        var error = Assert.Throws<EmaConfigException>(() => DecaySchedules.FromConfiguration(configuration.GetSection("ema_params"), _ => { }));
+        var error = Assert.Throws<EmaConfigException>(() => DecaySchedules.FromConfiguration(configuration.GetSection("ema_params")));
 
         Assert.Equal("ema_params:decay", error.Key);
         Assert.Contains("ema_params:decay must be a number (invariant culture, for example 0.9999), but it is \"0,9999\"", error.Message, StringComparison.Ordinal);

@@ -5,7 +5,7 @@ public sealed class EmaParamsLoadingTests
 {
     private readonly List<string> _warnings = [];
 
-    private EmaParams Load(string json) => DecaySchedules.FromJson(json, _warnings.Add);
+    private EmaParams Load(string json) => DecaySchedules.FromJson(json, new ListLogger(_warnings));
 
     private EmaConfigException Fails(string json) => Assert.Throws<EmaConfigException>(() => Load(json));
 
@@ -108,21 +108,30 @@ public sealed class EmaParamsLoadingTests
     }
 
     [Fact]
-    public void Without_a_callback_warnings_go_to_standard_error()
+    public void Without_a_logger_nothing_is_written_and_with_one_the_warning_arrives_at_level_Warning()
     {
-        var previous = Console.Error;
+        var previousError = Console.Error;
+        var previousOut = Console.Out;
         using var captured = new StringWriter();
         Console.SetError(captured);
+        Console.SetOut(captured);
         try
         {
             DecaySchedules.FromJson("""{"decay_type": "constant", "beta": 15}""");
         }
         finally
         {
-            Console.SetError(previous);
+            Console.SetError(previousError);
+            Console.SetOut(previousOut);
         }
 
-        Assert.Contains("warning: beta is ignored", captured.ToString(), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, captured.ToString()); // a library stays quiet without a logger
+
+        var messages = new List<string>();
+        var logger = new ListLogger(messages);
+        DecaySchedules.FromJson("""{"decay_type": "constant", "beta": 15}""", logger);
+        Assert.StartsWith("beta is ignored", Assert.Single(messages), StringComparison.Ordinal);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, Assert.Single(logger.Levels));
     }
 
     [Theory]

@@ -4,7 +4,7 @@ namespace Ema.Config.Tests;
 
 /// <summary>
 /// <see cref="DecaySchedules.FromJson(string)"/> and <see cref="DecaySchedules.FromJson(JsonElement)"/> are true
-/// one-parameter methods: they convert to delegates, which an optional <c>warn</c> parameter alone would not allow
+/// one-parameter methods: they convert to delegates, which an optional <c>logger</c> parameter alone would not allow
 /// (this file would not compile), and one-argument calls still bind without ambiguity.
 /// </summary>
 public sealed class FromJsonOverloadTests
@@ -31,13 +31,13 @@ public sealed class FromJsonOverloadTests
     [Fact]
     public void The_two_parameter_overloads_still_convert_and_receive_warnings()
     {
-        Func<string, Action<string>?, EmaParams> load = DecaySchedules.FromJson;
+        Func<string, Microsoft.Extensions.Logging.ILogger?, EmaParams> load = DecaySchedules.FromJson;
         var warnings = new List<string>();
 
         // beta belongs to exp, so threshold ignores it with a warning.
-        Assert.Equal(new ThresholdEmaParams(), load("""{"decay_type": "threshold", "beta": 15}""", warnings.Add));
+        Assert.Equal(new ThresholdEmaParams(), load("""{"decay_type": "threshold", "beta": 15}""", new ListLogger(warnings)));
         Assert.Single(warnings);
         Assert.Equal(new ExpEmaParams(), DecaySchedules.FromJson("{}", null));
-        Assert.Equal(new ExpEmaParams(), DecaySchedules.FromJson(json: "{}", warn: null));
+        Assert.Equal(new ExpEmaParams(), DecaySchedules.FromJson(json: "{}", logger: null));
     }
 }

@@ -102,7 +102,7 @@ public sealed class TrainingParamsTests
         var warnings = new List<string>();
         try
         {
-            var loaded = TrainingParams.FromFile(path, warnings.Add);
+            var loaded = TrainingParams.FromFile(path, new ListLogger(warnings));
 
             Assert.Equal(new ThresholdEmaParams(), loaded.EmaParams);
             Assert.StartsWith(path + ": ema_params.beta is ignored", Assert.Single(warnings), StringComparison.Ordinal);

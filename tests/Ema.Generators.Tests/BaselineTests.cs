@@ -47,7 +47,7 @@ public sealed class BaselineTests
 
         // Ema.Runtime compiled from source, as the build does, with its dependencies from the test output folder.
         var dependencies = Directory.GetFiles(AppContext.BaseDirectory, "*.dll")
-            .Where(f => Path.GetFileName(f) is "TorchSharp.dll" or "Microsoft.Extensions.Configuration.Abstractions.dll" or "Microsoft.Extensions.Primitives.dll" or "System.IO.Hashing.dll")
+            .Where(f => Path.GetFileName(f) is "TorchSharp.dll" or "Microsoft.Extensions.Configuration.Abstractions.dll" or "Microsoft.Extensions.Primitives.dll" or "System.IO.Hashing.dll" or "Microsoft.Extensions.Logging.Abstractions.dll")
             .Select(f => (MetadataReference)MetadataReference.CreateFromFile(f));
         var compilation = GeneratorHarness.Compile("Ema.Runtime", dependencies, files.Select(File.ReadAllText).Append(implicitUsings).ToArray())
             .RemoveReferences(GeneratorHarness.References.Last());

@@ -15,7 +15,9 @@ internal static class GeneratorHarness
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
 
     public static readonly ImmutableArray<MetadataReference> References =
-        [.. Net100.References.All, MetadataReference.CreateFromFile(RuntimePath)];
+        [.. Net100.References.All,
+            MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location), // the loaders' logger parameter
+            MetadataReference.CreateFromFile(RuntimePath)]; // last: BaselineTests removes it to compile the runtime from source
 
     public static CSharpCompilation Compile(string assemblyName, IEnumerable<MetadataReference>? extra = null, params string[] sources) =>
         CSharpCompilation.Create(

@@ -31,7 +31,7 @@ public sealed class PackageContentTests(PackageFixture package)
     }
 
     [Fact]
-    public void The_nuspec_has_metadata_and_depends_only_on_managed_TorchSharp_and_configuration_abstractions()
+    public void The_nuspec_has_metadata_and_depends_only_on_managed_TorchSharp_and_the_configuration_and_logging_abstractions()
     {
         using ZipArchive zip = ZipFile.OpenRead(package.Package);
         using Stream stream = zip.GetEntry("Ema.Runtime.nuspec")!.Open();
@@ -44,6 +44,6 @@ public sealed class PackageContentTests(PackageFixture package)
         Assert.Equal("MIT", Value("license"));
         Assert.False(string.IsNullOrWhiteSpace(Value("description")));
         string[] dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToArray();
-        Assert.Equal(new[] { "Microsoft.Extensions.Configuration.Abstractions", "System.IO.Hashing", "TorchSharp" }, dependencies); // no native backend: the application picks TorchSharp-cpu or -cuda
+        Assert.Equal(new[] { "Microsoft.Extensions.Configuration.Abstractions", "Microsoft.Extensions.Logging.Abstractions", "System.IO.Hashing", "TorchSharp" }, dependencies); // no native backend: the application picks TorchSharp-cpu or -cuda
     }
 }

@@ -125,7 +125,7 @@ public sealed class ExclusionTests
         using var model = new LinearBatchNorm();
         var weight = (TorchSharp.Modules.Parameter)model.state_dict()["linear.weight"];
         weight.requires_grad = false;
-        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), Frozen with { Warning = warnings.Add });
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), Frozen with { Logger = new ListLogger(warnings) });
         ema.Update(1, 10);
         Assert.Empty(warnings);
 

@@ -12,7 +12,7 @@ public sealed class NonFiniteTests
     {
         using var model = new LinearBatchNorm();
         var warnings = new List<string>();
-        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Warning = warnings.Add });
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Logger = new ListLogger(warnings) });
         ema.Update(1, 3);
         float[] before = ModuleValues.Get(ema.EmaWeights["linear.weight"]);
         using (no_grad())
@@ -77,7 +77,7 @@ public sealed class NonFiniteTests
     {
         using var model = nn.Linear(8, 8, dtype: dtype);
         var warnings = new List<string>();
-        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Warning = warnings.Add });
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Logger = new ListLogger(warnings) });
         using (no_grad())
         {
             model.bias![3] = tensor(bad, dtype: dtype);
@@ -128,7 +128,7 @@ public sealed class NonFiniteTests
     {
         using var model = new WithEmptyParameter();
         var warnings = new List<string>();
-        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Warning = warnings.Add });
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Logger = new ListLogger(warnings) });
         using (no_grad())
         {
             model.state_dict()["last"][1] = tensor(float.NaN);

@@ -57,7 +57,7 @@ internal static class CheckpointMetadata
 
     /// <summary>
     /// The EMA parameters as metadata strings: the whole record as SuperGradients-shaped JSON under
-    /// <c>ema_params</c> (it loads back with <see cref="DecaySchedules.FromJson(string, Action{string}?)"/>), and each
+    /// <c>ema_params</c> (it loads back with <see cref="DecaySchedules.FromJson(string, Microsoft.Extensions.Logging.ILogger?)"/>), and each
     /// value under its own key (<c>decay_type</c>, <c>decay</c>, <c>beta</c>, ...) for readers that want one value.
     /// </summary>
     internal static IEnumerable<KeyValuePair<string, string>> EmaParamsMetadata(EmaParams parameters)

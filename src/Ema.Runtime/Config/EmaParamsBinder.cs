@@ -10,7 +10,7 @@ internal static class EmaParamsBinder
 {
     public static EmaParams Bind(ConfigObject config, Action<string>? warn)
     {
-        warn ??= ConfigWarnings.Default;
+        warn ??= ConfigWarnings.To(null);
         string decayType = config.GetString(EmaConfigKeys.DecayType, EmaConfigKeys.DefaultSchedule);
         DecayScheduleRegistration registration = FindSchedule(config, decayType);
         CheckKeys(config, registration, warn);

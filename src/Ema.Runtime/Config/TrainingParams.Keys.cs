@@ -28,7 +28,7 @@ public sealed partial record TrainingParams
     /// <summary>The top-level keys, in the order <see cref="ToJson"/> writes them.</summary>
     public static IReadOnlyList<string> KnownKeys { get; } = s_keys.Select(k => k.Name).ToArray();
 
-    /// <summary>Writes every key in SuperGradients' shape; <see cref="FromJson(string, Action{string}?)"/> reads it back into an equal record.</summary>
+    /// <summary>Writes every key in SuperGradients' shape; <see cref="FromJson(string, Microsoft.Extensions.Logging.ILogger?)"/> reads it back into an equal record.</summary>
     /// <returns>The JSON object.</returns>
     public string ToJson()
     {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Ema.Shared;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Ema;
 
@@ -14,32 +15,28 @@ public sealed partial record TrainingParams
     /// valid. Comments and trailing commas are allowed, as in Microsoft.Extensions.Configuration.Json.
     /// </summary>
     /// <param name="json">The JSON object.</param>
-    /// <param name="warn">Receives warnings (an <c>ema_params</c> key of another schedule); null writes them to <see cref="Console.Error"/>.</param>
+    /// <param name="logger">Receives warnings (an <c>ema_params</c> key of another schedule); null: none are written.</param>
     /// <returns>The parameters.</returns>
     /// <exception cref="EmaConfigException">
     /// An unknown key (with the closest known one), a missing <c>ema_params</c> key whose schedule constructor
     /// parameter has no default, a wrong type, null, NaN, a duplicate key or an out-of-range value.
     /// </exception>
-    public static TrainingParams FromJson(string json, Action<string>? warn = null)
-    {
-        using JsonDocument document = ConfigJson.Parse(json);
-        return FromJson(document.RootElement, warn);
-    }
+    public static TrainingParams FromJson(string json, ILogger? logger = null) => FromJsonText(json, ConfigWarnings.To(logger));
 
-    /// <summary>Reads training parameters from a parsed JSON object; see <see cref="FromJson(string, Action{string}?)"/>.</summary>
+    /// <summary>Reads training parameters from a parsed JSON object; see <see cref="FromJson(string, ILogger?)"/>.</summary>
     /// <param name="element">The JSON object.</param>
-    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <param name="logger">Receives warnings; null: none are written.</param>
     /// <returns>The parameters.</returns>
     /// <exception cref="EmaConfigException">The object is not valid training parameters.</exception>
-    public static TrainingParams FromJson(JsonElement element, Action<string>? warn = null) =>
-        Bind(new JsonConfigObject(element, string.Empty), warn);
+    public static TrainingParams FromJson(JsonElement element, ILogger? logger = null) =>
+        Bind(new JsonConfigObject(element, string.Empty), ConfigWarnings.To(logger));
 
     /// <summary>Reads training parameters from a JSON file; every error message starts with the file's path.</summary>
     /// <param name="path">The file.</param>
-    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <param name="logger">Receives warnings; null: none are written.</param>
     /// <returns>The parameters.</returns>
     /// <exception cref="EmaConfigException">The file cannot be read or is not valid training parameters.</exception>
-    public static TrainingParams FromFile(string path, Action<string>? warn = null)
+    public static TrainingParams FromFile(string path, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string json;
@@ -60,7 +57,8 @@ public sealed partial record TrainingParams
 
         try
         {
-            return FromJson(json, warn is null ? null : message => warn($"{path}: {message}"));
+            Action<string> warn = ConfigWarnings.To(logger);
+            return FromJsonText(json, message => warn($"{path}: {message}"));
         }
         catch (EmaConfigException e)
         {
@@ -75,13 +73,19 @@ public sealed partial record TrainingParams
     /// must be a training key.
     /// </summary>
     /// <param name="section">The section.</param>
-    /// <param name="warn">Receives warnings; null writes them to <see cref="Console.Error"/>.</param>
+    /// <param name="logger">Receives warnings; null: none are written.</param>
     /// <returns>The parameters.</returns>
     /// <exception cref="EmaConfigException">The section is not valid training parameters.</exception>
-    public static TrainingParams FromConfiguration(IConfiguration section, Action<string>? warn = null)
+    public static TrainingParams FromConfiguration(IConfiguration section, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return Bind(new ConfigurationConfigObject(section), warn);
+        return Bind(new ConfigurationConfigObject(section), ConfigWarnings.To(logger));
+    }
+
+    private static TrainingParams FromJsonText(string json, Action<string> warn)
+    {
+        using JsonDocument document = ConfigJson.Parse(json);
+        return Bind(new JsonConfigObject(document.RootElement, string.Empty), warn);
     }
 
     private static TrainingParams Bind(ConfigObject config, Action<string>? warn)

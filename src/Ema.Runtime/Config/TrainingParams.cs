@@ -2,7 +2,7 @@ namespace Ema;
 
 /// <summary>
 /// Training parameters in SuperGradients' shape: <c>{"max_epochs": 10, "ema": true, "ema_params": {...}}</c>.
-/// Build them in code or load them with <see cref="FromJson(string, Action{string}?)"/>, <see cref="FromFile"/> or
+/// Build them in code or load them with <see cref="FromJson(string, Microsoft.Extensions.Logging.ILogger?)"/>, <see cref="FromFile"/> or
 /// <see cref="FromConfiguration"/>. Values are validated when set.
 /// </summary>
 public sealed partial record TrainingParams

@@ -99,8 +99,11 @@ public sealed record ModelEmaOptions
             nameof(BatchScale), $"ModelEmaOptions.BatchScale = {ConfigErrors.Format(value)} is outside the allowed range: it must be a positive finite number (1 keeps the decay).");
     }
 
-    /// <summary>Receives warnings (a skipped update, a left-out frozen parameter that trains). Default: standard error.</summary>
-    public Action<string>? Warning { get; init; }
+    /// <summary>
+    /// Receives warnings at <see cref="Microsoft.Extensions.Logging.LogLevel.Warning"/> (a skipped update, a left-out
+    /// frozen parameter that trains). Default null: none are written (<see cref="ModelEma.SkippedUpdates"/> still counts).
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 }
 
 /// <summary>What an EMA update does when the model's weights are not finite.</summary>

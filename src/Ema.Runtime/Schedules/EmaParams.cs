@@ -55,7 +55,7 @@ public abstract record EmaParams
 
     /// <summary>
     /// Writes the parameters as SuperGradients' <c>ema_params</c> object, for checkpoints and configs:
-    /// <c>{"decay_type":"exp","decay":0.9999,"beta":15}</c>. <see cref="DecaySchedules.FromJson(string, Action{string}?)"/>
+    /// <c>{"decay_type":"exp","decay":0.9999,"beta":15}</c>. <see cref="DecaySchedules.FromJson(string, Microsoft.Extensions.Logging.ILogger?)"/>
     /// reads it back into an equal record.
     /// </summary>
     /// <returns>The JSON object.</returns>

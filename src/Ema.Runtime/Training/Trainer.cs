@@ -212,7 +212,7 @@ public sealed partial class Trainer : IDisposable
             EmaParams savedParams;
             try
             {
-                savedParams = DecaySchedules.FromJson(saved, warn: _ => { });
+                savedParams = DecaySchedules.FromJson(saved, logger: null);
             }
             catch (Exception e) when (e is EmaConfigException or System.Text.Json.JsonException)
             {

@@ -17,5 +17,6 @@ internal static class TestReferences
             .Cast<MetadataReference>()
             .Append(MetadataReference.CreateFromFile(typeof(Ema.EmaParams).Assembly.Location))
             .Append(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location)) // the loaders' logger parameter
             .ToArray();
 }

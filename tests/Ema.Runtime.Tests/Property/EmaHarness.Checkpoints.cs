@@ -196,7 +196,7 @@ internal sealed partial class EmaHarness
         var model = new LinearBatchNorm();
         var warnings = new List<string>();
         ReferenceEma original = saved.Reference!;
-        ModelEmaOptions options = original.Options with { Warning = warnings.Add };
+        ModelEmaOptions options = original.Options with { Logger = new ListLogger(warnings) };
         var ema = new ModelEma(model, original.Parameters, options);
         Checkpoint.Resume(saved.Path, model, ema, null);
         ExpectModel(model, saved.Raw, $"a fresh model after Resume({file})");

@@ -58,7 +58,7 @@ internal static class EmaConfigurations
             FloatingDtype = random.Next(4) == 0 ? ScalarType.Float64 : null,
             UpdateEvery = random.Next(4) == 0 ? 2 : 1,
             NonFinite = (NonFinitePolicy)random.Next(3),
-            Warning = warnings.Add,
+            Logger = new ListLogger(warnings),
             Exclude = leftOut is null ? null : EmaExclude.Names(leftOut),
         };
         SwapMethod swap = random.Next(2) == 0 ? SwapMethod.Repoint : SwapMethod.Exchange;

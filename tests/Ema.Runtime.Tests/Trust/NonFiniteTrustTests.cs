@@ -43,7 +43,7 @@ public sealed class NonFiniteTrustTests
         using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions
         {
             Exclude = EmaExclude.Names("bn.weight"),
-            Warning = warnings.Add,
+            Logger = new ListLogger(warnings),
         });
         SetNaN(model, "bn.weight");
 
@@ -138,7 +138,7 @@ public sealed class NonFiniteTrustTests
     {
         using var model = new LinearBatchNorm();
         var warnings = new List<string>();
-        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Warning = warnings.Add });
+        using var ema = new ModelEma(model, new ConstantEmaParams(0.5), new ModelEmaOptions { Logger = new ListLogger(warnings) });
         SetNaN(model, "linear.weight");
 
         for (long step = 1; step <= 12; step++)

@@ -76,7 +76,7 @@ internal sealed class EmaSelection
             groups.RemoveAll(g => g.Count == 0);
         }
 
-        return new EmaSelection(excluded.ToArray(), options.Warning ?? Console.Error.WriteLine);
+        return new EmaSelection(excluded.ToArray(), ConfigWarnings.To(options.Logger));
     }
 
     /// <summary>Reports, once each, left-out parameters that were frozen and now require grad: their EMA is not averaged.</summary>
@@ -91,7 +91,7 @@ internal sealed class EmaSelection
             }
 
             _frozen.RemoveAt(i);
-            _warning($"warning: the parameter '{name}' was left out of the EMA because it was frozen, and at step {step} it requires grad: " +
+            _warning($"the parameter '{name}' was left out of the EMA because it was frozen, and at step {step} it requires grad: " +
                 "its EMA is the model's current value, not an average. Make the ModelEma after unfreezing, or do not exclude it.");
         }
     }

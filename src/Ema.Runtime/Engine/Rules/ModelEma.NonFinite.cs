@@ -40,8 +40,8 @@ public sealed partial class ModelEma
         if (BitOperations.IsPow2(SkippedUpdates))
         {
             // A run that goes on after its weights turned NaN skips every step: one line per step would bury the log.
-            (Options.Warning ?? Console.Error.WriteLine)(string.Create(CultureInfo.InvariantCulture,
-                $"warning: {message} {SkippedUpdates} update(s) skipped so far; this warning repeats at the 2nd, 4th, 8th, ... skip (ModelEma.SkippedUpdates counts every one)."));
+            ConfigWarnings.To(Options.Logger)(string.Create(CultureInfo.InvariantCulture,
+                $"{message} {SkippedUpdates} update(s) skipped so far; this warning repeats at the 2nd, 4th, 8th, ... skip (ModelEma.SkippedUpdates counts every one)."));
         }
     }
 
