@@ -39,7 +39,7 @@ internal sealed partial class TensorGroup
         _averageWeight = new LerpWeight(_emaFlat.dtype, _emaFlat.device);
         _averageViews = SlotViews(_average);
         _anchorViews = SlotViews(_anchor);
-        _bufferSlots = Enumerable.Range(0, Slots.Length).Where(i => Slots[i].ModelTensors[0] is not TorchSharp.Modules.Parameter).ToArray();
+        _bufferSlots = Enumerable.Range(0, Slots.Length).Where(i => Slots[i].ModelTensor is not TorchSharp.Modules.Parameter).ToArray();
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ internal sealed partial class TensorGroup : IDisposable
         IsAveraged = averaged;
         bool swappable = sameDevice && emaFlat.dtype == modelFlat.dtype;
         SwapMethod method = swappable
-            ? SwapCost.Choose(slots.Sum(s => s.ModelTensors.Length), Bytes(modelFlat), ChunkedPair.Count(modelFlat.numel()))
+            ? SwapCost.Choose(slots.Length, Bytes(modelFlat), ChunkedPair.Count(modelFlat.numel()))
             : SwapMethod.Copy;
         _swap = method switch
         {
@@ -83,15 +83,15 @@ internal sealed partial class TensorGroup : IDisposable
     /// The flat buffer another live EMA of the model already re-pointed these tensors at, or null for the first EMA:
     /// then the tensors stay where they are and this group averages the same buffer.
     /// </param>
-    public static TensorGroup Create(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, ScalarType? floatingDtype, Device? emaDevice, Tensor? sharedModelFlat = null)
+    public static TensorGroup Create(IReadOnlyList<(string[] Names, Tensor Tensor)> members, ScalarType? floatingDtype, Device? emaDevice, Tensor? sharedModelFlat = null)
     {
-        Tensor first = members[0].Tensors[0];
+        Tensor first = members[0].Tensor;
         bool averaged = first.is_floating_point();
         ScalarType emaDtype = averaged && floatingDtype is { } requested ? requested : first.dtype;
         Device device = emaDevice ?? first.device;
         bool sameDevice = device.type == first.device.type && device.index == first.device.index;
 
-        long total = members.Sum(m => m.Tensors[0].numel());
+        long total = members.Sum(m => m.Tensor.numel());
         if (sharedModelFlat is not null)
         {
             RequireSharedLayout(members, sharedModelFlat);
@@ -103,21 +103,18 @@ internal sealed partial class TensorGroup : IDisposable
         long offset = 0;
         for (int i = 0; i < members.Count; i++)
         {
-            Tensor[] tensors = members[i].Tensors;
-            long[] shape = tensors[0].shape;
-            long count = tensors[0].numel();
+            Tensor tensor = members[i].Tensor;
+            long[] shape = tensor.shape;
+            long count = tensor.numel();
             Tensor modelView = View(modelFlat, offset, count, shape);
             if (sharedModelFlat is null)
             {
-                modelView.copy_(tensors[0]);
-                foreach (Tensor tensor in tensors)
-                {
-                    tensor.set_(modelView);
-                }
+                modelView.copy_(tensor);
+                tensor.set_(modelView);
             }
 
             Tensor emaView = View(emaFlat, offset, count, shape);
-            slots[i] = new TensorSlot(members[i].Names, tensors, modelView, emaView);
+            slots[i] = new TensorSlot(members[i].Names, tensor, modelView, emaView);
             offset += count;
         }
 
@@ -216,19 +213,19 @@ internal sealed partial class TensorGroup : IDisposable
     /// Checks that each member is, in order, a contiguous view at the offset a first EMA gave it (TorchSharp exposes
     /// no data pointer to compare; the tensors are the very objects that EMA re-pointed, which the caller checked).
     /// </summary>
-    private static void RequireSharedLayout(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, Tensor shared)
+    private static void RequireSharedLayout(IReadOnlyList<(string[] Names, Tensor Tensor)> members, Tensor shared)
     {
         long offset = 0;
-        foreach ((string[] names, Tensor[] tensors) in members)
+        foreach ((string[] names, Tensor tensor) in members)
         {
-            if (tensors.Any(t => t.storage_offset() != offset || !t.is_contiguous()))
+            if (tensor.storage_offset() != offset || !tensor.is_contiguous())
             {
                 throw new InvalidOperationException(
                     $"The model's tensor '{names[0]}' is no longer the view of the flat buffer its other ModelEma objects average " +
                     "(it was replaced or re-pointed); dispose the model's existing ModelEma objects before making another.");
             }
 
-            offset += tensors[0].numel();
+            offset += tensor.numel();
         }
 
         if (offset != shared.numel())
@@ -252,7 +249,7 @@ internal sealed partial class TensorGroup : IDisposable
     /// The model's state-dict tensors grouped by (device, dtype), in state-dict order, with tied weights (one
     /// Parameter object under several names) merged into one member, so they are averaged once.
     /// </summary>
-    public static List<List<(string[] Names, Tensor[] Tensors)>> GroupModelTensors(nn.Module model)
+    public static List<List<(string[] Names, Tensor Tensor)>> GroupModelTensors(nn.Module model)
     {
         var members = new List<(List<string> Names, Tensor Tensor)>();
         foreach ((string name, Tensor tensor) in model.state_dict())
@@ -270,7 +267,7 @@ internal sealed partial class TensorGroup : IDisposable
 
         return members
             .GroupBy(m => (m.Tensor.device.ToString(), m.Tensor.dtype))
-            .Select(g => g.Select(m => (m.Names.ToArray(), new[] { m.Tensor })).ToList())
+            .Select(g => g.Select(m => (m.Names.ToArray(), m.Tensor)).ToList())
             .ToList();
     }
 }

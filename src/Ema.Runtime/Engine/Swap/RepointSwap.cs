@@ -14,10 +14,7 @@ internal sealed class RepointSwap(TensorSlot[] slots) : IGroupSwap
     {
         foreach (TensorSlot slot in slots)
         {
-            foreach (var tensor in slot.ModelTensors)
-            {
-                tensor.set_(slot.EmaView);
-            }
+            slot.ModelTensor.set_(slot.EmaView);
         }
     }
 
@@ -25,13 +22,10 @@ internal sealed class RepointSwap(TensorSlot[] slots) : IGroupSwap
     {
         foreach (TensorSlot slot in slots)
         {
-            foreach (var tensor in slot.ModelTensors)
+            // A tensor the model disposed inside the scope has nothing left to point back.
+            if (!slot.ModelTensor.IsInvalid)
             {
-                // A tensor the model disposed inside the scope has nothing left to point back.
-                if (!tensor.IsInvalid)
-                {
-                    tensor.set_(slot.ModelView);
-                }
+                slot.ModelTensor.set_(slot.ModelView);
             }
         }
     }
