@@ -74,10 +74,10 @@ public sealed partial class ModelEma : IDisposable
         _totalReader = StepRule.ReadsTotal(_schedule) ? parameters.DecayType : null;
         _model = model;
         _modelTensors = new ModelTensors(model);
-        List<List<(string[] Names, Tensor[] Tensors)>> members = TensorGroup.GroupModelTensors(model);
+        List<List<(string[] Names, Tensor Tensor)>> members = TensorGroup.GroupModelTensors(model);
         _selection = EmaSelection.Apply(members, options);
         CheckStartingValues(members, _selection, options);
-        Tensor[] modelTensors = members.SelectMany(g => g.SelectMany(m => m.Tensors)).ToArray();
+        Tensor[] modelTensors = members.SelectMany(g => g.Select(m => m.Tensor)).ToArray();
         lock (ModelOwnership.Gate)
         {
             // Another live EMA of this model already re-pointed its tensors: share that buffer instead of moving them again.

@@ -13,6 +13,7 @@ internal sealed partial class TensorGroup
 {
     private Tensor? _average;          // mu, the running average (the EMA buffer holds mu + a (theta - theta_0))
     private Tensor? _anchor;           // theta_0
+    private LerpWeight? _averageWeight; // 1 - decay for the average's lerp_, preallocated with it
     private Tensor[]? _averageViews;   // per slot, for checkpoints
     private Tensor[]? _anchorViews;
     private int[] _bufferSlots = [];   // slots of buffers (BatchNorm statistics): handed out uncorrected
@@ -35,9 +36,10 @@ internal sealed partial class TensorGroup
 
         _average = _emaFlat.clone();
         _anchor = _emaFlat.clone();
+        _averageWeight = new LerpWeight(_emaFlat.dtype, _emaFlat.device);
         _averageViews = SlotViews(_average);
         _anchorViews = SlotViews(_anchor);
-        _bufferSlots = Enumerable.Range(0, Slots.Length).Where(i => Slots[i].ModelTensors[0] is not TorchSharp.Modules.Parameter).ToArray();
+        _bufferSlots = Enumerable.Range(0, Slots.Length).Where(i => Slots[i].ModelTensor is not TorchSharp.Modules.Parameter).ToArray();
     }
 
     /// <summary>
@@ -53,19 +55,7 @@ internal sealed partial class TensorGroup
             return;
         }
 
-        Tensor model = _modelFlat;
-        Tensor? converted = null;
-        if (_staging is not null)
-        {
-            _staging.copy_(_modelFlat);
-            model = _staging;
-        }
-        else if (!IsSwappable)
-        {
-            converted = _modelFlat.to(_emaFlat.dtype);
-            model = converted;
-        }
-
+        Tensor model = _update.ModelAsEma(out bool temporary);
         try
         {
             if (followModel)
@@ -75,12 +65,7 @@ internal sealed partial class TensorGroup
             }
             else
             {
-                using (Scalar oneMinusDecay = (1.0 - decay).ToScalar())
-                {
-                    _weight!.fill_(oneMinusDecay);
-                }
-
-                _average.lerp_(model, _weight);
+                _average.lerp_(model, _averageWeight!.For(decay));
             }
 
             using Scalar a = weight.ToScalar();
@@ -98,7 +83,10 @@ internal sealed partial class TensorGroup
         }
         finally
         {
-            converted?.Dispose();
+            if (temporary)
+            {
+                model.Dispose();
+            }
         }
     }
 
@@ -153,5 +141,6 @@ internal sealed partial class TensorGroup
 
         _average?.Dispose();
         _anchor?.Dispose();
+        _averageWeight?.Dispose();
     }
 }

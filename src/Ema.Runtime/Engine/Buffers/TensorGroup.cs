@@ -1,5 +1,3 @@
-// Over 300 lines: the flat-buffer layout of one group and the three ways it is touched (update, swap, copy) share
-// its private views and buffers; the BEMA correction is TensorGroup.Correction.cs, chunked work ChunkedLerp/Exchange.
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,40 +11,35 @@ internal sealed partial class TensorGroup : IDisposable
 {
     private readonly Tensor _modelFlat;
     private readonly Tensor _emaFlat;
-    private readonly Tensor? _staging;       // the model's values on the EMA's device/dtype, when they differ
-    private readonly Tensor? _weight;        // 1 - decay, 0-dim, preallocated
-    private readonly ChunkedLerp? _chunked;  // same device, other dtype: lerp_ through a small staging buffer
-    private readonly NonFiniteProbe? _probe; // the non-finite check of the model's buffer
-    private readonly ChunkedExchange? _exchange; // SwapMethod.Exchange: the values move, the tensors stay put
-    private Tensor? _backup;                 // the model's weights during UseEmaWeights when storages cannot be exchanged
-    private bool _exchanged;                 // inside UseEmaWeights with SwapMethod.Exchange: each buffer holds the other's values
-    private bool _emaViewsOnModel;           // _exchanged, and the EMA views were re-pointed at the model's buffer (EmaWeights asked)
+    private readonly IGroupUpdate _update;   // how the EMA follows the model: chosen once from the EMA's dtype and device
+    private readonly IGroupSwap _swap;       // how UseEmaWeights puts the EMA into the model: chosen once (SwapCost)
+    private readonly NonFiniteProbe? _probe; // the non-finite check of the model's buffer (averaged groups only)
     private bool _disposed;
 
-    private TensorGroup(TensorSlot[] slots, Tensor modelFlat, Tensor emaFlat, bool averaged, bool swappable, Tensor? staging)
+    private TensorGroup(TensorSlot[] slots, Tensor modelFlat, Tensor emaFlat, bool averaged, bool sameDevice)
     {
         Limit = averaged ? FloatingDtypes.NarrowingLimit(modelFlat.dtype, emaFlat.dtype) : double.PositiveInfinity;
         Slots = slots;
         _modelFlat = modelFlat;
         _emaFlat = emaFlat;
         IsAveraged = averaged;
-        _staging = staging;
-        Swap = swappable
-            ? SwapCost.Choose(slots.Sum(s => s.ModelTensors.Length), Bytes(modelFlat), ChunkedPair.Count(modelFlat.numel()))
+        bool swappable = sameDevice && emaFlat.dtype == modelFlat.dtype;
+        SwapMethod method = swappable
+            ? SwapCost.Choose(slots.Length, Bytes(modelFlat), ChunkedPair.Count(modelFlat.numel()))
             : SwapMethod.Copy;
-        if (Swap == SwapMethod.Exchange)
+        _swap = method switch
         {
-            _exchange = new ChunkedExchange(modelFlat, emaFlat);
-        }
-
+            SwapMethod.Repoint => new RepointSwap(slots),
+            SwapMethod.Exchange => new ExchangeSwap(slots, modelFlat, emaFlat),
+            _ => new CopySwap(modelFlat, emaFlat),
+        };
+        _update = !averaged ? new CopyUpdate(modelFlat, emaFlat)
+            : !sameDevice ? new StagedLerp(modelFlat, emaFlat)
+            : swappable ? new SameDtypeLerp(modelFlat, emaFlat)
+            : new ChunkedLerp(modelFlat, emaFlat);
         if (averaged)
         {
-            _weight = zeros(Array.Empty<long>(), emaFlat.dtype, emaFlat.device);
             _probe = new NonFiniteProbe(modelFlat, Limit);
-            if (staging is null && !swappable)
-            {
-                _chunked = new ChunkedLerp(modelFlat, emaFlat);
-            }
         }
     }
 
@@ -71,13 +64,13 @@ internal sealed partial class TensorGroup : IDisposable
     public bool IsSwappable => Swap != SwapMethod.Copy;
 
     /// <summary>How <see cref="SwapIn"/> puts the EMA into the model: chosen once, from the group's tensor count and size.</summary>
-    public SwapMethod Swap { get; }
+    public SwapMethod Swap => _swap.Method;
 
     /// <summary>
     /// Bytes the group allocated for the EMA: the EMA buffer, plus a full staging buffer when the EMA lives on
     /// another device, or a one-chunk staging buffer when it has another dtype or swaps by exchanging values.
     /// </summary>
-    public long EmaBytes => Bytes(_emaFlat) + CorrectionBytes + (_staging is null ? 0 : Bytes(_staging)) + (_chunked?.StagingBytes ?? 0) + (_exchange?.StagingBytes ?? 0);
+    public long EmaBytes => Bytes(_emaFlat) + CorrectionBytes + _update.StagingBytes + _swap.StagingBytes;
 
     /// <summary>
     /// Moves the model's tensors into one flat buffer (re-pointing each with <c>set_</c>, so the objects stay the
@@ -90,15 +83,15 @@ internal sealed partial class TensorGroup : IDisposable
     /// The flat buffer another live EMA of the model already re-pointed these tensors at, or null for the first EMA:
     /// then the tensors stay where they are and this group averages the same buffer.
     /// </param>
-    public static TensorGroup Create(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, ScalarType? floatingDtype, Device? emaDevice, Tensor? sharedModelFlat = null)
+    public static TensorGroup Create(IReadOnlyList<(string[] Names, Tensor Tensor)> members, ScalarType? floatingDtype, Device? emaDevice, Tensor? sharedModelFlat = null)
     {
-        Tensor first = members[0].Tensors[0];
+        Tensor first = members[0].Tensor;
         bool averaged = first.is_floating_point();
         ScalarType emaDtype = averaged && floatingDtype is { } requested ? requested : first.dtype;
         Device device = emaDevice ?? first.device;
         bool sameDevice = device.type == first.device.type && device.index == first.device.index;
 
-        long total = members.Sum(m => m.Tensors[0].numel());
+        long total = members.Sum(m => m.Tensor.numel());
         if (sharedModelFlat is not null)
         {
             RequireSharedLayout(members, sharedModelFlat);
@@ -110,61 +103,30 @@ internal sealed partial class TensorGroup : IDisposable
         long offset = 0;
         for (int i = 0; i < members.Count; i++)
         {
-            Tensor[] tensors = members[i].Tensors;
-            long[] shape = tensors[0].shape;
-            long count = tensors[0].numel();
+            Tensor tensor = members[i].Tensor;
+            long[] shape = tensor.shape;
+            long count = tensor.numel();
             Tensor modelView = View(modelFlat, offset, count, shape);
             if (sharedModelFlat is null)
             {
-                modelView.copy_(tensors[0]);
-                foreach (Tensor tensor in tensors)
-                {
-                    tensor.set_(modelView);
-                }
+                modelView.copy_(tensor);
+                tensor.set_(modelView);
             }
 
             Tensor emaView = View(emaFlat, offset, count, shape);
-            slots[i] = new TensorSlot(members[i].Names, tensors, modelView, emaView);
+            slots[i] = new TensorSlot(members[i].Names, tensor, modelView, emaView);
             offset += count;
         }
 
         emaFlat.copy_(modelFlat);
-        bool swappable = sameDevice && emaDtype == first.dtype;
-        Tensor? staging = averaged && !sameDevice ? empty(total, emaDtype, device) : null;
-        return new TensorGroup(slots, modelFlat, emaFlat, averaged, swappable, staging);
+        return new TensorGroup(slots, modelFlat, emaFlat, averaged, sameDevice);
     }
 
     /// <summary>A new handle to the model's flat buffer, for another EMA of the model to share (the caller disposes it).</summary>
     public Tensor AliasModelFlat() => _modelFlat.view(-1);
 
     /// <summary>ema = lerp(ema, model, 1 - decay) for floating groups; ema = model for the others.</summary>
-    public void Update(double decay)
-    {
-        if (!IsAveraged)
-        {
-            _emaFlat.copy_(_modelFlat);
-            return;
-        }
-
-        using (Scalar oneMinusDecay = (1.0 - decay).ToScalar())
-        {
-            _weight!.fill_(oneMinusDecay);
-        }
-
-        if (_staging is not null)
-        {
-            _staging.copy_(_modelFlat);
-            _emaFlat.lerp_(_staging, _weight);
-        }
-        else if (IsSwappable)
-        {
-            _emaFlat.lerp_(_modelFlat, _weight);
-        }
-        else
-        {
-            _chunked!.Lerp(_weight);
-        }
-    }
+    public void Update(double decay) => _update.Update(decay);
 
     /// <summary>Whether the model's values in this group hold NaN or infinity (one 0-dim result, freed at once).</summary>
     public bool ModelHasNonFinite() => _probe is not null && _probe.HasNonFinite();
@@ -208,81 +170,17 @@ internal sealed partial class TensorGroup : IDisposable
     /// Something else computes with the EMA's buffer (a bound twin): its values must stay, so the group re-points
     /// even where exchanging values is cheaper.
     /// </param>
-    public void SwapIn(bool emaBufferIsViewed)
-    {
-        if (_exchange is not null && !emaBufferIsViewed)
-        {
-            _exchange.Exchange();
-            _exchanged = true;
-            return;
-        }
-
-        if (IsSwappable)
-        {
-            foreach (TensorSlot slot in Slots)
-            {
-                foreach (Tensor tensor in slot.ModelTensors)
-                {
-                    tensor.set_(slot.EmaView);
-                }
-            }
-
-            return;
-        }
-
-        _backup ??= empty_like(_modelFlat);
-        _backup.copy_(_modelFlat);
-        _modelFlat.copy_(_emaFlat);
-    }
+    public void SwapIn(bool emaBufferIsViewed) => _swap.SwapIn(emaBufferIsViewed);
 
     /// <summary>Gives the model its own weights back, bit-identical.</summary>
-    public void SwapOut()
-    {
-        if (_exchanged)
-        {
-            if (_emaViewsOnModel)
-            {
-                PointEmaViewsAt(_emaFlat);
-                _emaViewsOnModel = false;
-            }
-
-            _exchange!.Exchange();
-            _exchanged = false;
-            return;
-        }
-
-        if (IsSwappable)
-        {
-            foreach (TensorSlot slot in Slots)
-            {
-                foreach (Tensor tensor in slot.ModelTensors)
-                {
-                    if (!tensor.IsInvalid)
-                    {
-                        tensor.set_(slot.ModelView);
-                    }
-                }
-            }
-
-            return;
-        }
-
-        _modelFlat.copy_(_backup!);
-    }
+    public void SwapOut() => _swap.SwapOut();
 
     /// <summary>
     /// Inside <see cref="SwapIn"/> by exchange the EMA's values live in the model's buffer: re-points the EMA views
     /// there, so that <see cref="ModelEma.EmaWeights"/> shows the EMA (one memory with the model, as after a re-point
     /// swap). Paid only when asked; <see cref="SwapOut"/> points them back.
     /// </summary>
-    public void ShowEmaInEmaViews()
-    {
-        if (_exchanged && !_emaViewsOnModel)
-        {
-            PointEmaViewsAt(_modelFlat);
-            _emaViewsOnModel = true;
-        }
-    }
+    public void ShowEmaInEmaViews() => _swap.ShowEmaInEmaViews();
 
     /// <summary>Copies the EMA weights into the model's own buffer.</summary>
     public void CopyEmaToModel() => _modelFlat.copy_(_emaFlat);
@@ -305,12 +203,9 @@ internal sealed partial class TensorGroup : IDisposable
         // The model's tensors keep the model buffer's storage alive; this only drops our handle to it.
         _modelFlat.Dispose();
         _emaFlat.Dispose();
-        _staging?.Dispose();
-        _weight?.Dispose();
-        _chunked?.Dispose();
+        _update.Dispose();
         _probe?.Dispose();
-        _exchange?.Dispose();
-        _backup?.Dispose();
+        _swap.Dispose();
         DisposeCorrection();
     }
 
@@ -318,19 +213,19 @@ internal sealed partial class TensorGroup : IDisposable
     /// Checks that each member is, in order, a contiguous view at the offset a first EMA gave it (TorchSharp exposes
     /// no data pointer to compare; the tensors are the very objects that EMA re-pointed, which the caller checked).
     /// </summary>
-    private static void RequireSharedLayout(IReadOnlyList<(string[] Names, Tensor[] Tensors)> members, Tensor shared)
+    private static void RequireSharedLayout(IReadOnlyList<(string[] Names, Tensor Tensor)> members, Tensor shared)
     {
         long offset = 0;
-        foreach ((string[] names, Tensor[] tensors) in members)
+        foreach ((string[] names, Tensor tensor) in members)
         {
-            if (tensors.Any(t => t.storage_offset() != offset || !t.is_contiguous()))
+            if (tensor.storage_offset() != offset || !tensor.is_contiguous())
             {
                 throw new InvalidOperationException(
                     $"The model's tensor '{names[0]}' is no longer the view of the flat buffer its other ModelEma objects average " +
                     "(it was replaced or re-pointed); dispose the model's existing ModelEma objects before making another.");
             }
 
-            offset += tensors[0].numel();
+            offset += tensor.numel();
         }
 
         if (offset != shared.numel())
@@ -341,23 +236,8 @@ internal sealed partial class TensorGroup : IDisposable
         }
     }
 
-    /// <summary>Points each slot's EMA view at its place in <paramref name="flat"/> (the slots lie in order).</summary>
-    private void PointEmaViewsAt(Tensor flat)
-    {
-        long offset = 0;
-        foreach (TensorSlot slot in Slots)
-        {
-            long count = slot.EmaView.numel();
-            using (Tensor place = View(flat, offset, count, slot.EmaView.shape))
-            {
-                slot.EmaView.set_(place);
-            }
-
-            offset += count;
-        }
-    }
-
-    private static Tensor View(Tensor flat, long offset, long count, long[] shape)
+    /// <summary>A view of <paramref name="count"/> values of <paramref name="flat"/> from <paramref name="offset"/>, in <paramref name="shape"/>.</summary>
+    internal static Tensor View(Tensor flat, long offset, long count, long[] shape)
     {
         using Tensor range = flat.narrow(0, offset, count);
         return range.view(shape);
@@ -369,7 +249,7 @@ internal sealed partial class TensorGroup : IDisposable
     /// The model's state-dict tensors grouped by (device, dtype), in state-dict order, with tied weights (one
     /// Parameter object under several names) merged into one member, so they are averaged once.
     /// </summary>
-    public static List<List<(string[] Names, Tensor[] Tensors)>> GroupModelTensors(nn.Module model)
+    public static List<List<(string[] Names, Tensor Tensor)>> GroupModelTensors(nn.Module model)
     {
         var members = new List<(List<string> Names, Tensor Tensor)>();
         foreach ((string name, Tensor tensor) in model.state_dict())
@@ -387,7 +267,7 @@ internal sealed partial class TensorGroup : IDisposable
 
         return members
             .GroupBy(m => (m.Tensor.device.ToString(), m.Tensor.dtype))
-            .Select(g => g.Select(m => (m.Names.ToArray(), new[] { m.Tensor })).ToList())
+            .Select(g => g.Select(m => (m.Names.ToArray(), m.Tensor)).ToList())
             .ToList();
     }
 }

@@ -54,21 +54,21 @@ internal sealed class EmaSelection
     /// Removes from <paramref name="groups"/> every member the predicate leaves out (a tied member if any of its names
     /// is), and every group left empty.
     /// </summary>
-    public static EmaSelection Apply(List<List<(string[] Names, Tensor[] Tensors)>> groups, ModelEmaOptions options)
+    public static EmaSelection Apply(List<List<(string[] Names, Tensor Tensor)>> groups, ModelEmaOptions options)
     {
         var excluded = new List<(string Name, Tensor Tensor)>();
         if (options.Exclude is { } exclude)
         {
-            foreach (List<(string[] Names, Tensor[] Tensors)> group in groups)
+            foreach (List<(string[] Names, Tensor Tensor)> group in groups)
             {
                 group.RemoveAll(member =>
                 {
-                    if (!member.Names.Any(name => exclude(name, member.Tensors[0])))
+                    if (!member.Names.Any(name => exclude(name, member.Tensor)))
                     {
                         return false;
                     }
 
-                    excluded.AddRange(member.Names.Select(name => (name, member.Tensors[0])));
+                    excluded.AddRange(member.Names.Select(name => (name, member.Tensor)));
                     return true;
                 });
             }

@@ -82,13 +82,12 @@ public sealed partial class ModelEma
     /// Refuses, before anything is made, a model the EMA cannot start from: a complex tensor (neither averaged nor
     /// written to a checkpoint), a value its dtype cannot hold, or (unless the policy is Ignore) NaN or infinity.
     /// </summary>
-    private static void CheckStartingValues(List<List<(string[] Names, Tensor[] Tensors)>> members, EmaSelection selection, ModelEmaOptions options)
+    private static void CheckStartingValues(List<List<(string[] Names, Tensor Tensor)>> members, EmaSelection selection, ModelEmaOptions options)
     {
         using (no_grad())
         {
-            foreach ((string[] names, Tensor[] tensors) in members.SelectMany(g => g))
+            foreach ((string[] names, Tensor tensor) in members.SelectMany(g => g))
             {
-                Tensor tensor = tensors[0];
                 if (tensor.is_complex())
                 {
                     throw new ArgumentException(

@@ -83,7 +83,7 @@ public sealed partial class ModelEma
         var targets = new List<(string Name, Tensor Model, Tensor Target)>();
         foreach (TensorSlot slot in _groups.SelectMany(g => g.Slots))
         {
-            targets.AddRange(slot.Names.Select(name => (name, slot.ModelTensors[0], slot.EmaView)));
+            targets.AddRange(slot.Names.Select(name => (name, slot.ModelTensor, slot.EmaView)));
         }
 
         targets.AddRange(_selection.Excluded.Select(e => (e.Name, e.Tensor, e.Tensor)));
