@@ -114,7 +114,7 @@ public sealed partial class Trainer : IDisposable
 
         if (Options.CheckpointDirectory is { } directory)
         {
-            listeners.Add(new CheckpointCallback(directory, Params.CheckpointFormat) { BeforeRename = BeforeCheckpointRename });
+            listeners.Add(new CheckpointCallback(directory, Params.CheckpointFormat));
         }
 
         listeners.AddRange(Options.Listeners);
@@ -253,9 +253,6 @@ public sealed partial class Trainer : IDisposable
             Optimizer.Dispose();
         }
     }
-
-    /// <summary>Test hook for checkpoint writes: runs between the temporary file and the rename.</summary>
-    internal Action<string>? BeforeCheckpointRename { get; set; }
 
     private double TrainEpoch(TrainingContext context, IEnumerable<(Tensor Input, Tensor Target)> data, List<ITrainingListener> listeners)
     {
