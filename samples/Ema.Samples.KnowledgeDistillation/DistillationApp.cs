@@ -44,7 +44,7 @@ public static class DistillationApp
         float[] teacherBefore = teacher.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
         var student = Mlp(hidden: 16);
         using var kd = new KnowledgeDistillationModule(student, teacher);
-        using var distillation = new DistillationLoss((prediction, target) => nn.functional.mse_loss(prediction, target), distillationWeight: 0.7);
+        using var distillation = new KnowledgeDistillationLoss((prediction, target) => nn.functional.mse_loss(prediction, target), distillationWeight: 0.7);
         var trainingParams = TrainingParams.FromJson("""
             {"max_epochs": 20, "initial_lr": 0.05, "ema": true, "ema_params": {"decay": 0.99, "decay_type": "threshold"}}
             """) with { MaxEpochs = arguments.Epochs };

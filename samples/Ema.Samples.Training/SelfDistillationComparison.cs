@@ -42,7 +42,7 @@ internal static class SelfDistillationComparison
         using var student = TrainingApp.Classifier(device);
         using var teacher = TrainingApp.Classifier(device); // its weights are replaced by views of the student's EMA
         using var kd = new KnowledgeDistillationModule(student, teacher);
-        using var loss = new DistillationLoss((logits, target) => nn.functional.cross_entropy(logits, target), DistillationWeight);
+        using var loss = new KnowledgeDistillationLoss((logits, target) => nn.functional.cross_entropy(logits, target), DistillationWeight);
         using var optimizer = optim.SGD(student.parameters(), trainingParams.InitialLr, momentum: 0.9);
         using var trainer = new Trainer(kd, loss.Compute, trainingParams, optimizer, Options());
         return trainer.Train(train, validation)[^1];

@@ -69,11 +69,15 @@ public sealed class CheckpointFaultTests : IDisposable
     public void A_failed_save_then_a_second_save_works()
     {
         int calls = 0;
-        var error = Assert.Throws<CheckpointException>(() => Checkpoint.Save(_path, _model, null, null, 2, 0, null, beforeRename: _ =>
+        CheckpointException error;
+        using (AtomicFile.InjectBeforeRename(_ =>
         {
             calls++;
             throw new IOException("No space left on device");
-        }));
+        }))
+        {
+            error = Assert.Throws<CheckpointException>(() => Checkpoint.Save(_path, _model, epoch: 2));
+        }
 
         Assert.Equal(_path, error.FilePath);
         Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
@@ -137,7 +141,7 @@ public sealed class CheckpointFaultTests : IDisposable
         using (var trainer = new Trainer(model, Mse, trainingParams, options: new TrainerOptions { CheckpointDirectory = run.Path }))
         {
             int renames = 0;
-            trainer.BeforeCheckpointRename = _ =>
+            using var fault = AtomicFile.InjectBeforeRename(_ =>
             {
                 // Epoch 1 writes latest and best; the third write (epoch 2's latest) fails.
                 if (++renames == 3)
@@ -145,7 +149,7 @@ public sealed class CheckpointFaultTests : IDisposable
                     rawAtFailure = Snapshot(model);
                     throw new IOException("disk full");
                 }
-            };
+            });
 
             var error = Assert.Throws<CheckpointException>(() => trainer.Train(data, data));
             Assert.Equal(latest, error.FilePath);

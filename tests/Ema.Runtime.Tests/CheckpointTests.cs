@@ -189,13 +189,17 @@ public sealed class CheckpointTests
         }
 
         string? temporary = null;
-        var error = Assert.Throws<CheckpointException>(() => Checkpoint.Save(path, model, null, null, 2, 0, null, beforeRename: t =>
+        CheckpointException error;
+        using (AtomicFile.InjectBeforeRename(t =>
         {
             temporary = t;
             Assert.True(File.Exists(t));
             Assert.Equal(Path.GetDirectoryName(path), Path.GetDirectoryName(t));
             throw new IOException("disk unplugged");
-        }));
+        }))
+        {
+            error = Assert.Throws<CheckpointException>(() => Checkpoint.Save(path, model, epoch: 2));
+        }
 
         Assert.Equal("disk unplugged", Assert.IsType<IOException>(error.InnerException).Message);
         Assert.Equal(path, error.FilePath);

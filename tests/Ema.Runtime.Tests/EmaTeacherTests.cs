@@ -14,7 +14,7 @@ public sealed class EmaTeacherTests
         using var student = new LinearBatchNorm();
         using var teacher = new LinearBatchNorm(); // a second instance of the student's architecture
         using var kd = new KnowledgeDistillationModule(student, teacher);
-        using var loss = new DistillationLoss(Mse, distillationWeight: 0.5);
+        using var loss = new KnowledgeDistillationLoss(Mse, distillationWeight: 0.5);
         List<(Tensor, Tensor)> data = Batches(3, seed: 51);
         int checkedSteps = 0;
         Dictionary<string, float[]>? lastEma = null;
@@ -56,7 +56,7 @@ public sealed class EmaTeacherTests
         using var student = new LinearBatchNorm();
         using var teacher = new LinearBatchNorm();
         using var kd = new KnowledgeDistillationModule(student, teacher);
-        using var loss = new DistillationLoss(Mse, distillationWeight: 0.5);
+        using var loss = new KnowledgeDistillationLoss(Mse, distillationWeight: 0.5);
         ArgumentException noEma = Assert.Throws<ArgumentException>(() => new Trainer(kd, loss.Compute, new TrainingParams { EmaTeacher = true }));
         Assert.Contains("ema_teacher = true needs ema = true", noEma.Message);
 

@@ -13,7 +13,7 @@ public sealed class KnowledgeDistillationTests
         using var teacher = new LinearBatchNorm();
         using var student = new LinearBatchNorm();
         using var kd = new KnowledgeDistillationModule(student, teacher);
-        using var loss = new DistillationLoss(Mse, distillationWeight: 0.5);
+        using var loss = new KnowledgeDistillationLoss(Mse, distillationWeight: 0.5);
         Dictionary<string, float[]> teacherBefore = Snapshot(teacher), studentBefore = Snapshot(student);
         List<(Tensor, Tensor)> data = Batches(3, seed: 41);
         Dictionary<string, float[]>? ema = null, raw = null;

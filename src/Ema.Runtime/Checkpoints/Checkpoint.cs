@@ -61,11 +61,7 @@ public static class Checkpoint
     /// <exception cref="CheckpointException">The file cannot be written (read-only or unusable directory, disk full, ...); the previous file is unchanged.</exception>
     /// <exception cref="NonFiniteWeightsException">An EMA tensor holds NaN or infinity that <see cref="ModelEmaOptions.NonFinite"/> does not allow (a tensor left out by <see cref="ModelEmaOptions.Exclude"/> is the model's own); nothing is written.</exception>
     public static void Save(string path, nn.Module model, ModelEma? ema = null, optim.Optimizer? optimizer = null,
-        int epoch = 0, long globalStep = 0, double? bestMetric = null) =>
-        Save(path, model, ema, optimizer, epoch, globalStep, bestMetric, beforeRename: null);
-
-    internal static void Save(string path, nn.Module model, ModelEma? ema, optim.Optimizer? optimizer,
-        int epoch, long globalStep, double? bestMetric, Action<string>? beforeRename)
+        int epoch = 0, long globalStep = 0, double? bestMetric = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
@@ -94,7 +90,7 @@ public static class Checkpoint
             : stream => SafetensorsWriter.Write(stream, SafetensorsEntries(net, emaNet, correction, optimizerTensor), metadata);
         try
         {
-            AtomicFile.Write(path, write, beforeRename);
+            AtomicFile.Write(path, write);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

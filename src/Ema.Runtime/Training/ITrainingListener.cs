@@ -3,7 +3,9 @@ namespace Ema;
 /// <summary>
 /// The events of a training run, in SuperGradients' order: training start; per optimizer step; validation start
 /// and end around the watched validation pass; epoch end; training end. The <see cref="Trainer"/> raises them, and
-/// a hand-written loop can raise the same ones (see <see cref="EmaCallback"/>).
+/// a hand-written loop can raise the same ones (see <see cref="EmaCallback"/>). This is what the trainer takes;
+/// to write a listener, derive from <see cref="TrainingListener"/> (every event empty, override what you need)
+/// unless the class already has another base class.
 /// </summary>
 public interface ITrainingListener
 {

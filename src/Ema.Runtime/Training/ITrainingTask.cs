@@ -31,7 +31,7 @@ internal sealed class SupervisedTask(nn.Module<Tensor, Tensor> model, Func<Tenso
 }
 
 /// <summary>Knowledge distillation: <c>loss(student(input), teacher(input), target)</c>; only the student trains.</summary>
-internal sealed class DistillationTask(KnowledgeDistillationModule module, KDLossFunction loss) : ITrainingTask
+internal sealed class DistillationTask(KnowledgeDistillationModule module, KnowledgeDistillationLossFunction loss) : ITrainingTask
 {
     public nn.Module Trained => module.Student;
 

@@ -39,11 +39,11 @@ public sealed partial class Trainer : IDisposable
 
     /// <summary>Makes a trainer for knowledge distillation: the student trains (and is averaged and checkpointed), the teacher stays frozen.</summary>
     /// <param name="model">The student and the teacher.</param>
-    /// <param name="loss">The loss from (student output, teacher output, target), for example <see cref="DistillationLoss.Compute"/>.</param>
+    /// <param name="loss">The loss from (student output, teacher output, target), for example <see cref="KnowledgeDistillationLoss.Compute"/>.</param>
     /// <param name="trainingParams">max_epochs, batch_accumulate, initial_lr, ema, ema_params, ema_teacher (the teacher is the student's EMA).</param>
     /// <param name="optimizer">The optimizer of the student's parameters, or null for SGD at <c>initial_lr</c>.</param>
     /// <param name="options">Checkpoints, metric, device, listeners.</param>
-    public Trainer(KnowledgeDistillationModule model, KDLossFunction loss, TrainingParams trainingParams,
+    public Trainer(KnowledgeDistillationModule model, KnowledgeDistillationLossFunction loss, TrainingParams trainingParams,
         optim.Optimizer? optimizer = null, TrainerOptions? options = null)
         : this(new DistillationTask(
             Moved(model ?? throw new ArgumentNullException(nameof(model)), options?.Device),
@@ -114,7 +114,7 @@ public sealed partial class Trainer : IDisposable
 
         if (Options.CheckpointDirectory is { } directory)
         {
-            listeners.Add(new CheckpointCallback(directory, Params.CheckpointFormat) { BeforeRename = BeforeCheckpointRename });
+            listeners.Add(new CheckpointCallback(directory, Params.CheckpointFormat));
         }
 
         listeners.AddRange(Options.Listeners);
@@ -253,9 +253,6 @@ public sealed partial class Trainer : IDisposable
             Optimizer.Dispose();
         }
     }
-
-    /// <summary>Test hook for checkpoint writes: runs between the temporary file and the rename.</summary>
-    internal Action<string>? BeforeCheckpointRename { get; set; }
 
     private double TrainEpoch(TrainingContext context, IEnumerable<(Tensor Input, Tensor Target)> data, List<ITrainingListener> listeners)
     {

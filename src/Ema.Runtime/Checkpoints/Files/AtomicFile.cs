@@ -7,10 +7,25 @@ namespace Ema;
 /// </summary>
 internal static class AtomicFile
 {
+    private static readonly AsyncLocal<Action<string>?> BeforeRenameHook = new();
+
+    /// <summary>
+    /// Test hook, the one place faults are injected into writes: until the returned scope ends, every write made on
+    /// this flow (a direct save, or a trainer's checkpoint callback) calls <paramref name="beforeRename"/> with the
+    /// complete temporary file's path just before renaming it over the target; an exception it throws is a failed
+    /// rename.
+    /// </summary>
+    internal static IDisposable InjectBeforeRename(Action<string> beforeRename)
+    {
+        ArgumentNullException.ThrowIfNull(beforeRename);
+        Action<string>? previous = BeforeRenameHook.Value;
+        BeforeRenameHook.Value = beforeRename;
+        return new RestoreHook(previous);
+    }
+
     /// <param name="path">The file to replace.</param>
     /// <param name="write">Writes the whole content.</param>
-    /// <param name="beforeRename">Test hook: runs after the temporary file is complete and before the rename.</param>
-    public static void Write(string path, Action<Stream> write, Action<string>? beforeRename = null)
+    public static void Write(string path, Action<Stream> write)
     {
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
@@ -27,7 +42,7 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
-            beforeRename?.Invoke(temporary);
+            BeforeRenameHook.Value?.Invoke(temporary);
             File.Move(temporary, fullPath, overwrite: true);
             DirectorySync.Flush(directory);
         }
@@ -133,5 +148,10 @@ internal static class AtomicFile
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    private sealed class RestoreHook(Action<string>? previous) : IDisposable
+    {
+        public void Dispose() => BeforeRenameHook.Value = previous;
     }
 }

@@ -15,9 +15,6 @@ public sealed class CheckpointCallback(string directory, CheckpointFormat format
     /// <summary>The directory of the checkpoints.</summary>
     public string Directory { get; } = directory ?? throw new ArgumentNullException(nameof(directory));
 
-    /// <summary>Test hook: runs between writing a temporary file and renaming it over the target.</summary>
-    internal Action<string>? BeforeRename { get; set; }
-
     /// <inheritdoc/>
     public override void OnEpochEnd(TrainingContext context, EpochResult result)
     {
@@ -26,11 +23,11 @@ public sealed class CheckpointCallback(string directory, CheckpointFormat format
         // No finite metric yet (NaN from the first epochs): no best to record.
         double? best = double.IsFinite(result.BestMetric) ? result.BestMetric : null;
         Checkpoint.Save(Path.Combine(Directory, Checkpoint.LatestFileNameOf(Format)), context.Model, context.Ema, context.Optimizer,
-            result.Epoch, context.GlobalStep, best, BeforeRename);
+            result.Epoch, context.GlobalStep, best);
         if (result.IsBest)
         {
             Checkpoint.Save(Path.Combine(Directory, Checkpoint.BestFileNameOf(Format)), context.Model, context.Ema, context.Optimizer,
-                result.Epoch, context.GlobalStep, best, BeforeRename);
+                result.Epoch, context.GlobalStep, best);
         }
     }
 }

@@ -5,9 +5,9 @@ namespace Ema;
 
 /// <summary>
 /// A default distillation loss: <c>(1 - w) * task(student, target) + w * mse(student, teacher)</c>.
-/// Pass <see cref="Compute"/> as the trainer's <see cref="KDLossFunction"/>; dispose when done.
+/// Pass <see cref="Compute"/> as the trainer's <see cref="KnowledgeDistillationLossFunction"/>; dispose when done.
 /// </summary>
-public sealed class DistillationLoss : IDisposable
+public sealed class KnowledgeDistillationLoss : IDisposable
 {
     private readonly Func<Tensor, Tensor, Tensor> _taskLoss;
 
@@ -18,7 +18,7 @@ public sealed class DistillationLoss : IDisposable
     /// <summary>Creates the loss.</summary>
     /// <param name="taskLoss">The task loss from (student output, target).</param>
     /// <param name="distillationWeight">The weight <c>w</c> of the term that pulls the student to the teacher, in [0, 1].</param>
-    public DistillationLoss(Func<Tensor, Tensor, Tensor> taskLoss, double distillationWeight = 0.5)
+    public KnowledgeDistillationLoss(Func<Tensor, Tensor, Tensor> taskLoss, double distillationWeight = 0.5)
     {
         ArgumentNullException.ThrowIfNull(taskLoss);
         if (!(distillationWeight >= 0.0 && distillationWeight <= 1.0))

@@ -7,4 +7,4 @@ namespace Ema;
 /// <param name="teacherOutput">The teacher's output (no grad).</param>
 /// <param name="target">The batch's target.</param>
 /// <returns>A scalar loss.</returns>
-public delegate Tensor KDLossFunction(Tensor studentOutput, Tensor teacherOutput, Tensor target);
+public delegate Tensor KnowledgeDistillationLossFunction(Tensor studentOutput, Tensor teacherOutput, Tensor target);
