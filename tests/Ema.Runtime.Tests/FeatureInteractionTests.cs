@@ -24,8 +24,8 @@ public sealed class FeatureInteractionTests
             Checkpoint.Save(path, model, ema);
         }
 
-        Dictionary<string, float[]> net = ReadPrefix(path, Checkpoint.NetPrefix);
-        Assert.False(net["linear.bias"].SequenceEqual(ReadPrefix(path, Checkpoint.EmaNetPrefix)["linear.bias"])); // they differ
+        Dictionary<string, float[]> net = ReadPrefix(path, CheckpointKeys.NetPrefix);
+        Assert.False(net["linear.bias"].SequenceEqual(ReadPrefix(path, CheckpointKeys.EmaNetPrefix)["linear.bias"])); // they differ
 
         using var resumed = new LinearBatchNorm();
         using var resumedEma = new ModelEma(resumed, new ConstantEmaParams(0.5), new ModelEmaOptions { Exclude = EmaExclude.Names("linear.bias") });
