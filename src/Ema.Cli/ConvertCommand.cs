@@ -42,12 +42,12 @@ internal sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComm
                     var entries = new List<KeyValuePair<string, object>>();
                     if (net.Count > 0)
                     {
-                        entries.Add(new(Checkpoint.NetPrefix.TrimEnd('.'), net));
+                        entries.Add(new(CheckpointKeys.Net, net));
                     }
 
                     if (emaNet.Count > 0)
                     {
-                        entries.Add(new(Checkpoint.EmaNetPrefix.TrimEnd('.'), emaNet));
+                        entries.Add(new(CheckpointKeys.EmaNet, emaNet));
                     }
 
                     entries.Add(new("ema_metadata", metadata));
@@ -55,8 +55,8 @@ internal sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComm
                 }
                 else
                 {
-                    var tensors = net.Select(p => new KeyValuePair<string, Tensor>(Checkpoint.NetPrefix + p.Key, p.Value))
-                        .Concat(emaNet.Select(p => new KeyValuePair<string, Tensor>(Checkpoint.EmaNetPrefix + p.Key, p.Value))).ToList();
+                    var tensors = net.Select(p => new KeyValuePair<string, Tensor>(CheckpointKeys.NetPrefix + p.Key, p.Value))
+                        .Concat(emaNet.Select(p => new KeyValuePair<string, Tensor>(CheckpointKeys.EmaNetPrefix + p.Key, p.Value))).ToList();
                     SafetensorsWriter.Write(stream, tensors, metadata);
                 }
             });

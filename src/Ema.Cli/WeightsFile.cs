@@ -33,9 +33,12 @@ internal static class WeightsFile
 
     /// <summary>Whether the output is PyTorch's format (by extension); anything but .safetensors, .pth and .pt is refused.</summary>
     public static bool IsPth(string output) =>
-        Checkpoint.IsPthPath(output) ? true
-        : output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? false
-        : throw new ArgumentException($"The output '{output}' must end in .safetensors, .pth or .pt: the extension chooses the format.", nameof(output));
+        CheckpointFormats.Of(output) switch
+        {
+            CheckpointFormat.Pth => true,
+            CheckpointFormat.Safetensors => false,
+            _ => throw new ArgumentException($"The output '{output}' must end in {CheckpointFormats.ExtensionList}: the extension chooses the format.", nameof(output)),
+        };
 
     /// <summary>Writes a plain state dict (what <c>torch.save(model.state_dict())</c> or <c>safetensors.torch.save_file</c> writes), atomically.</summary>
     public static void WriteStateDict(string output, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string> metadata)

@@ -77,7 +77,7 @@ public sealed class AveragingEngineTests
         Step(model, ema, 1);
         Step(model, ema, 2);
         Dictionary<string, float[]> handed = Values(ema.EmaWeights);
-        Dictionary<string, float[]> average = Values(ema.CorrectionState![ModelEma.AverageSection]);
+        Dictionary<string, float[]> average = Values(ema.CorrectionState![CheckpointKeys.BemaAverage]);
         Assert.NotEqual(average["weight"], handed["weight"]);
 
         Assert.Equal(handed["weight"], ModuleValues.Get(twin.weight!));
@@ -108,7 +108,7 @@ public sealed class AveragingEngineTests
             ema.Update();
         }
 
-        Dictionary<string, float[]> average = Values(ema.CorrectionState![ModelEma.AverageSection]);
+        Dictionary<string, float[]> average = Values(ema.CorrectionState![CheckpointKeys.BemaAverage]);
         Assert.Equal(average["bn.running_var"], ModuleValues.Get(ema.EmaWeights["bn.running_var"]));
         Assert.NotEqual(average["linear.weight"], ModuleValues.Get(ema.EmaWeights["linear.weight"]));
     }
@@ -151,7 +151,7 @@ public sealed class AveragingEngineTests
         }
 
         Assert.Equal(Values(ema.EmaWeights), Values(resumed.EmaWeights));
-        Assert.Equal(Values(ema.CorrectionState![ModelEma.AnchorSection]), Values(resumed.CorrectionState![ModelEma.AnchorSection]));
+        Assert.Equal(Values(ema.CorrectionState![CheckpointKeys.BemaAnchor]), Values(resumed.CorrectionState![CheckpointKeys.BemaAnchor]));
     }
 
     [Theory]
@@ -213,7 +213,7 @@ public sealed class AveragingEngineTests
         Checkpoint.Resume(path, model, ema, optimizer: null);
 
         // At steps up to update_after the average and the anchor follow the model: they are the loaded weights.
-        Assert.Equal(Values(ema.EmaWeights), Values(ema.CorrectionState![ModelEma.AnchorSection]));
+        Assert.Equal(Values(ema.EmaWeights), Values(ema.CorrectionState![CheckpointKeys.BemaAnchor]));
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public sealed class BadCheckpointTests : IDisposable
         }
 
         (JsonObject header, byte[] data) = Split(_bad);
-        Assert.DoesNotContain(header, p => p.Key.StartsWith(Checkpoint.EmaNetPrefix, StringComparison.Ordinal));
+        Assert.DoesNotContain(header, p => p.Key.StartsWith(CheckpointKeys.EmaNetPrefix, StringComparison.Ordinal));
         if (kind == "missing")
         {
             RemoveTensor(header, ref data, tensorName);
@@ -126,7 +126,7 @@ public sealed class BadCheckpointTests : IDisposable
         var noEma = Assert.Throws<CheckpointException>(() => Checkpoint.Resume(_bad, model, ema, null));
         Assert.Contains("no ema_net", noEma.Message, StringComparison.Ordinal);
         var noOptimizer = Assert.Throws<CheckpointException>(() => Checkpoint.Resume(_bad, model, null, optim.SGD(model.parameters(), 0.1)));
-        Assert.Equal(Checkpoint.OptimizerKey, noOptimizer.TensorName);
+        Assert.Equal(CheckpointKeys.OptimizerState, noOptimizer.TensorName);
     }
 
     private void AssertNamed(CheckpointException error, string fragment, string? tensorName)

@@ -59,13 +59,13 @@ public sealed class BestCheckpointTests
         Assert.Equal(bestEpoch, best.Epoch);
         Assert.Equal(bestEpoch * BatchesPerEpoch, best.GlobalStep);
         Assert.Equal(Watched[bestEpoch - 1], best.BestMetric);
-        AssertSame(raw[bestEpoch], ReadPrefix(dir.File(Checkpoint.BestFileName), Checkpoint.NetPrefix));
-        AssertSame(ema[bestEpoch], ReadPrefix(dir.File(Checkpoint.BestFileName), Checkpoint.EmaNetPrefix));
+        AssertSame(raw[bestEpoch], ReadPrefix(dir.File(Checkpoint.BestFileName), CheckpointKeys.NetPrefix));
+        AssertSame(ema[bestEpoch], ReadPrefix(dir.File(Checkpoint.BestFileName), CheckpointKeys.EmaNetPrefix));
 
         CheckpointInfo latest = Checkpoint.ReadInfo(dir.File(Checkpoint.LatestFileName));
         Assert.Equal(Watched.Length, latest.Epoch);
         Assert.Equal(Watched[bestEpoch - 1], latest.BestMetric);
-        AssertSame(raw[Watched.Length], ReadPrefix(dir.File(Checkpoint.LatestFileName), Checkpoint.NetPrefix));
+        AssertSame(raw[Watched.Length], ReadPrefix(dir.File(Checkpoint.LatestFileName), CheckpointKeys.NetPrefix));
 
         // Later epochs did change the weights, so the comparisons above tell the epochs apart.
         Assert.True(AnyDifferent(raw[bestEpoch], raw[Watched.Length]));

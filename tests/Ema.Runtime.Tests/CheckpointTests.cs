@@ -30,8 +30,8 @@ public sealed class CheckpointTests
         trainer.Train(data, data);
 
         string latest = dir.File(Checkpoint.LatestFileName);
-        AssertSame(raw!, ReadPrefix(latest, Checkpoint.NetPrefix));
-        AssertSame(ema!, ReadPrefix(latest, Checkpoint.EmaNetPrefix));
+        AssertSame(raw!, ReadPrefix(latest, CheckpointKeys.NetPrefix));
+        AssertSame(ema!, ReadPrefix(latest, CheckpointKeys.EmaNetPrefix));
         Assert.True(AnyDifferent(raw!, ema!));
         CheckpointInfo info = Checkpoint.ReadInfo(latest);
         Assert.Equal(2, info.Epoch);

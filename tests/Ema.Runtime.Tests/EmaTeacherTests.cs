@@ -39,7 +39,7 @@ public sealed class EmaTeacherTests
         using (var content = (SafetensorsContent)CheckpointContent.Open(dir.File(Checkpoint.LatestFileName)))
         {
             Assert.DoesNotContain(content.Tensors.Keys, k => k.Contains("teacher", StringComparison.Ordinal));
-            Assert.Contains(Checkpoint.EmaNetPrefix + "linear.weight", content.Tensors.Keys);
+            Assert.Contains(CheckpointKeys.EmaNetPrefix + "linear.weight", content.Tensors.Keys);
         }
 
         Dispose(data);

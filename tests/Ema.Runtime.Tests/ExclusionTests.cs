@@ -52,7 +52,7 @@ public sealed class ExclusionTests
         Dictionary<string, float[]> averaged = Snapshot(ema.EmaWeights);
         Checkpoint.Save(dir.File("frozen.safetensors"), model, ema);
 
-        Dictionary<string, float[]> saved = ReadPrefix(dir.File("frozen.safetensors"), Checkpoint.EmaNetPrefix);
+        Dictionary<string, float[]> saved = ReadPrefix(dir.File("frozen.safetensors"), CheckpointKeys.EmaNetPrefix);
         Assert.True(ModuleValues.Get(model.state_dict()["linear.weight"]).SequenceEqual(saved["linear.weight"]));
         using var restored = new LinearBatchNorm();
         Assert.Equal("ema_net", Checkpoint.LoadForInference(restored, dir.File("frozen.safetensors")));

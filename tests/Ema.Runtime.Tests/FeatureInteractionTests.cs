@@ -24,10 +24,10 @@ public sealed class FeatureInteractionTests
             Checkpoint.Save(path, model, ema);
         }
 
-        Dictionary<string, float[]> net = ReadPrefix(path, Checkpoint.NetPrefix);
+        Dictionary<string, float[]> net = ReadPrefix(path, CheckpointKeys.NetPrefix);
         // linear.weight, not linear.bias: a bias just before BatchNorm gets a zero gradient (BN removes the mean), so
         // whether it moves at all depended on rounding, and the two could be equal.
-        Assert.False(net["linear.weight"].SequenceEqual(ReadPrefix(path, Checkpoint.EmaNetPrefix)["linear.weight"])); // they differ
+        Assert.False(net["linear.weight"].SequenceEqual(ReadPrefix(path, CheckpointKeys.EmaNetPrefix)["linear.weight"])); // they differ
 
         using var resumed = new LinearBatchNorm();
         using var resumedEma = new ModelEma(resumed, new ConstantEmaParams(0.5), new ModelEmaOptions { Exclude = EmaExclude.Names("linear.weight") });

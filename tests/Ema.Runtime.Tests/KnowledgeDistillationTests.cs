@@ -31,17 +31,17 @@ public sealed class KnowledgeDistillationTests
         using (CheckpointContent opened = CheckpointContent.Open(latest))
         {
             var content = (SafetensorsContent)opened;
-            var expected = student.state_dict().Keys.Select(k => Checkpoint.NetPrefix + k)
-                .Concat(student.state_dict().Keys.Select(k => Checkpoint.EmaNetPrefix + k))
-                .Append(Checkpoint.OptimizerKey);
+            var expected = student.state_dict().Keys.Select(k => CheckpointKeys.NetPrefix + k)
+                .Concat(student.state_dict().Keys.Select(k => CheckpointKeys.EmaNetPrefix + k))
+                .Append(CheckpointKeys.OptimizerState);
             Assert.Equal(expected.Order(), content.Tensors.Keys.Order());
             Assert.DoesNotContain(content.Tensors.Keys, k => k.Contains("teacher", StringComparison.Ordinal));
         }
 
         // net is the student's own (raw) weights of the last epoch, not its EMA, although the model ends with the EMA.
-        AssertSame(raw!, ReadPrefix(latest, Checkpoint.NetPrefix));
+        AssertSame(raw!, ReadPrefix(latest, CheckpointKeys.NetPrefix));
         Assert.True(AnyDifferent(raw!, ema!));
-        AssertSame(ema!, ReadPrefix(latest, Checkpoint.EmaNetPrefix));
+        AssertSame(ema!, ReadPrefix(latest, CheckpointKeys.EmaNetPrefix));
 
         using var loaded = new LinearBatchNorm();
         Assert.Equal("ema_net", Checkpoint.LoadForInference(loaded, latest));

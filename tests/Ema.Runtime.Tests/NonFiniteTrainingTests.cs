@@ -51,9 +51,9 @@ public sealed class NonFiniteTrainingTests
         Assert.All(results, r => Assert.True(double.IsFinite(r.EmaMetric!.Value)));
 
         string latest = dir.File(Checkpoint.LatestFileName);
-        Dictionary<string, float[]> emaNet = ReadPrefix(latest, Checkpoint.EmaNetPrefix);
+        Dictionary<string, float[]> emaNet = ReadPrefix(latest, CheckpointKeys.EmaNetPrefix);
         Assert.All(emaNet.Values.SelectMany(v => v), v => Assert.True(float.IsFinite(v)));
-        Assert.Contains(ReadPrefix(latest, Checkpoint.NetPrefix).Values.SelectMany(v => v), float.IsNaN); // net records the raw truth
+        Assert.Contains(ReadPrefix(latest, CheckpointKeys.NetPrefix).Values.SelectMany(v => v), float.IsNaN); // net records the raw truth
         Assert.Equal(2, Checkpoint.ReadInfo(latest).EmaStep); // the EMA's step is its last real update
 
         // The end of training gives the model the last finite EMA, and that is what inference loading reads back.
@@ -97,8 +97,8 @@ public sealed class NonFiniteTrainingTests
         Assert.Equal(6, error.Step);
         CheckpointInfo info = Checkpoint.ReadInfo(dir.File(Checkpoint.LatestFileName));
         Assert.Equal(1, info.Epoch);
-        Assert.All(ReadPrefix(dir.File(Checkpoint.LatestFileName), Checkpoint.EmaNetPrefix).Values.SelectMany(v => v), v => Assert.True(float.IsFinite(v)));
-        Assert.All(ReadPrefix(dir.File(Checkpoint.LatestFileName), Checkpoint.NetPrefix).Values.SelectMany(v => v), v => Assert.True(float.IsFinite(v)));
+        Assert.All(ReadPrefix(dir.File(Checkpoint.LatestFileName), CheckpointKeys.EmaNetPrefix).Values.SelectMany(v => v), v => Assert.True(float.IsFinite(v)));
+        Assert.All(ReadPrefix(dir.File(Checkpoint.LatestFileName), CheckpointKeys.NetPrefix).Values.SelectMany(v => v), v => Assert.True(float.IsFinite(v)));
         Dispose(train);
         Dispose(validation);
     }

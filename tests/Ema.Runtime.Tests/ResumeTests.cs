@@ -75,8 +75,8 @@ public sealed class ResumeTests
         Assert.Equal(fullResults[2], Assert.Single(resumedResults));
         AssertSame(fullFinal, resumedFinal);
         string fullLatest = full.File(latestName), splitLatest = split.File(latestName);
-        AssertSame(ReadPrefix(fullLatest, Checkpoint.NetPrefix), ReadPrefix(splitLatest, Checkpoint.NetPrefix));
-        AssertSame(ReadPrefix(fullLatest, Checkpoint.EmaNetPrefix), ReadPrefix(splitLatest, Checkpoint.EmaNetPrefix));
+        AssertSame(ReadPrefix(fullLatest, CheckpointKeys.NetPrefix), ReadPrefix(splitLatest, CheckpointKeys.NetPrefix));
+        AssertSame(ReadPrefix(fullLatest, CheckpointKeys.EmaNetPrefix), ReadPrefix(splitLatest, CheckpointKeys.EmaNetPrefix));
         Assert.Equal(Checkpoint.ReadInfo(fullLatest).EmaStep, Checkpoint.ReadInfo(splitLatest).EmaStep);
         Assert.Equal(File.ReadAllBytes(fullLatest), File.ReadAllBytes(splitLatest)); // optimizer state and metadata too
         Dispose(data);

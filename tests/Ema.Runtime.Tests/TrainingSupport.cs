@@ -71,7 +71,7 @@ internal static class TrainingSupport
     {
         using CheckpointContent content = CheckpointContent.Open(path);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (string section in new[] { CheckpointContent.Net, CheckpointContent.EmaNet })
+        foreach (string section in new[] { CheckpointKeys.Net, CheckpointKeys.EmaNet })
         {
             foreach ((string name, StoredTensor stored) in content.Section(section))
             {
@@ -81,7 +81,7 @@ internal static class TrainingSupport
 
         if (content.OptimizerState is { } optimizer)
         {
-            result[Checkpoint.OptimizerKey] = Read(content, optimizer);
+            result[CheckpointKeys.OptimizerState] = Read(content, optimizer);
         }
 
         return result;

@@ -15,35 +15,32 @@ namespace Ema;
 public static class Checkpoint
 {
     /// <summary>The file name of the checkpoint written after every epoch.</summary>
-    public const string LatestFileName = "ckpt_latest.safetensors";
+    public const string LatestFileName = LatestStem + CheckpointFormats.SafetensorsExtension;
 
     /// <summary>The file name of the checkpoint with the best watched validation metric.</summary>
-    public const string BestFileName = "ckpt_best.safetensors";
+    public const string BestFileName = BestStem + CheckpointFormats.SafetensorsExtension;
 
     /// <summary>The file name of the checkpoint written after every epoch in PyTorch's format (<see cref="CheckpointFormat.Pth"/>).</summary>
-    public const string LatestPthFileName = "ckpt_latest.pth";
+    public const string LatestPthFileName = LatestStem + CheckpointFormats.PthExtension;
 
     /// <summary>The file name of the best checkpoint in PyTorch's format (<see cref="CheckpointFormat.Pth"/>).</summary>
-    public const string BestPthFileName = "ckpt_best.pth";
+    public const string BestPthFileName = BestStem + CheckpointFormats.PthExtension;
 
     /// <summary>The file name of the latest checkpoint in <paramref name="format"/>.</summary>
     /// <param name="format">The format.</param>
     /// <returns><see cref="LatestFileName"/> or <see cref="LatestPthFileName"/>.</returns>
-    public static string LatestFileNameOf(CheckpointFormat format) => format == CheckpointFormat.Pth ? LatestPthFileName : LatestFileName;
+    public static string LatestFileNameOf(CheckpointFormat format) => LatestStem + CheckpointFormats.ExtensionOf(format);
 
     /// <summary>The file name of the best checkpoint in <paramref name="format"/>.</summary>
     /// <param name="format">The format.</param>
     /// <returns><see cref="BestFileName"/> or <see cref="BestPthFileName"/>.</returns>
-    public static string BestFileNameOf(CheckpointFormat format) => format == CheckpointFormat.Pth ? BestPthFileName : BestFileName;
+    public static string BestFileNameOf(CheckpointFormat format) => BestStem + CheckpointFormats.ExtensionOf(format);
 
-    /// <summary>The key prefix of the raw weights.</summary>
-    internal const string NetPrefix = "net.";
+    /// <summary>The name of the latest checkpoint without its extension (<see cref="CheckpointFormats"/> adds it).</summary>
+    private const string LatestStem = "ckpt_latest";
 
-    /// <summary>The key prefix of the EMA weights.</summary>
-    internal const string EmaNetPrefix = "ema_net.";
-
-    /// <summary>The key of the optimizer's state (a U8 tensor in TorchSharp's optimizer serialization).</summary>
-    internal const string OptimizerKey = "optimizer.state";
+    /// <summary>The name of the best checkpoint without its extension.</summary>
+    private const string BestStem = "ckpt_best";
 
     /// <summary>
     /// Writes a checkpoint, replacing <paramref name="path"/> atomically: PyTorch's format (SuperGradients' keys,
@@ -85,7 +82,7 @@ public static class Checkpoint
         byte[]? optimizerState = optimizer is null ? null : OptimizerStateBlob.Save(optimizer);
         Tensor? optimizerTensor = optimizerState is null ? null : tensor(optimizerState, ScalarType.Byte);
         Dictionary<string, string> metadata = CheckpointMetadata.Build(epoch, globalStep, bestMetric, ema, optimizerState);
-        Action<Stream> write = IsPthPath(path)
+        Action<Stream> write = CheckpointFormats.ForWriting(path) == CheckpointFormat.Pth
             ? stream => PthWriter.Write(stream, PthEntries(net, emaNet, correction, optimizerTensor, epoch, bestMetric, metadata))
             : stream => SafetensorsWriter.Write(stream, SafetensorsEntries(net, emaNet, correction, optimizerTensor), metadata);
         try
@@ -99,12 +96,6 @@ public static class Checkpoint
             throw new CheckpointException(path, $"cannot write the checkpoint: {e.Message} The previous checkpoint at this path, if any, is unchanged.", innerException: e);
         }
     }
-
-    /// <summary>Whether <see cref="Save(string, nn.Module, ModelEma?, optim.Optimizer?, int, long, double?)"/> writes PyTorch's format to this path (it ends in <c>.pth</c> or <c>.pt</c>).</summary>
-    /// <param name="path">The checkpoint path.</param>
-    /// <returns>True for <c>.pth</c> and <c>.pt</c> (any case), false for safetensors.</returns>
-    internal static bool IsPthPath(string path) =>
-        path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The EMA weights in the model's state-dict order (what SuperGradients' ema_net holds), then any others by name.</summary>
     private static List<KeyValuePair<string, Tensor>> EmaInStateDictOrder(List<KeyValuePair<string, Tensor>> net, IReadOnlyDictionary<string, Tensor> ema)
@@ -128,10 +119,10 @@ public static class Checkpoint
         List<KeyValuePair<string, Tensor>> net, List<KeyValuePair<string, Tensor>>? emaNet,
         List<(string Section, List<KeyValuePair<string, Tensor>> Tensors)> correction, Tensor? optimizerState)
     {
-        var tensors = net.Select(p => new KeyValuePair<string, Tensor>(NetPrefix + p.Key, p.Value)).ToList();
+        var tensors = net.Select(p => new KeyValuePair<string, Tensor>(CheckpointKeys.NetPrefix + p.Key, p.Value)).ToList();
         if (emaNet is not null)
         {
-            tensors.AddRange(emaNet.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, Tensor>(EmaNetPrefix + p.Key, p.Value)));
+            tensors.AddRange(emaNet.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, Tensor>(CheckpointKeys.EmaNetPrefix + p.Key, p.Value)));
         }
 
         foreach ((string section, List<KeyValuePair<string, Tensor>> sectionTensors) in correction)
@@ -141,7 +132,7 @@ public static class Checkpoint
 
         if (optimizerState is not null)
         {
-            tensors.Add(new(OptimizerKey, optimizerState));
+            tensors.Add(new(CheckpointKeys.OptimizerState, optimizerState));
         }
 
         return tensors;
@@ -151,10 +142,10 @@ public static class Checkpoint
         List<(string Section, List<KeyValuePair<string, Tensor>> Tensors)> correction,
         Tensor? optimizerState, int epoch, double? bestMetric, Dictionary<string, string> metadata)
     {
-        var entries = new List<KeyValuePair<string, object>> { new(PthKeys.Net, net) };
+        var entries = new List<KeyValuePair<string, object>> { new(CheckpointKeys.Net, net) };
         if (emaNet is not null)
         {
-            entries.Add(new(PthKeys.EmaNet, emaNet));
+            entries.Add(new(CheckpointKeys.EmaNet, emaNet));
         }
 
         entries.AddRange(correction.Select(c => new KeyValuePair<string, object>(c.Section, c.Tensors)));
@@ -239,7 +230,7 @@ public static class Checkpoint
         using CheckpointContent content = CheckpointContent.Open(path);
         CheckpointInfo info = CheckpointMetadata.Parse(content);
         Dictionary<string, Tensor> modelTargets = StateDict(model);
-        Dictionary<string, StoredTensor> modelSources = Match(content, CheckpointContent.Net, modelTargets);
+        Dictionary<string, StoredTensor> modelSources = Match(content, CheckpointKeys.Net, modelTargets);
         Dictionary<string, StoredTensor>? emaSources = null;
         if (ema is not null)
         {
@@ -250,7 +241,7 @@ public static class Checkpoint
 
             CheckpointMetadata.CheckUpdateEvery(content, ema);
 
-            emaSources = Match(content, CheckpointContent.EmaNet, ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+            emaSources = Match(content, CheckpointKeys.EmaNet, ema.EmaWeights.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         }
 
         Dictionary<string, Dictionary<string, StoredTensor>>? correctionSources = ema is null ? null : MatchCorrection(content, ema, info.EmaStep ?? 0);
@@ -260,7 +251,7 @@ public static class Checkpoint
         {
             StoredTensor blob = content.OptimizerState is { Type: ScalarType.Byte, Shape.Length: 1 } stored
                 ? stored
-                : throw new CheckpointException(path, "the checkpoint has no optimizer state (a 1-d U8 tensor) to resume from.", OptimizerKey);
+                : throw new CheckpointException(path, "the checkpoint has no optimizer state (a 1-d U8 tensor) to resume from.", CheckpointKeys.OptimizerState);
             optimizerState = content.ReadBytes(blob);
             CheckpointMetadata.VerifyOptimizerState(content, optimizerState);
         }
@@ -279,7 +270,7 @@ public static class Checkpoint
             catch (Exception e) when (e is not CheckpointException)
             {
                 OptimizerStateBlob.Load(optimizer, previous);
-                throw new CheckpointException(path, $"the optimizer state does not fit this optimizer: {e.Message}", OptimizerKey, e);
+                throw new CheckpointException(path, $"the optimizer state does not fit this optimizer: {e.Message}", CheckpointKeys.OptimizerState, e);
             }
         }
 

@@ -8,12 +8,6 @@ namespace Ema;
 /// </summary>
 internal abstract class CheckpointContent(string path, FileStream stream) : IDisposable
 {
-    /// <summary>The section of the raw weights (<c>net</c>) and of the EMA weights (<c>ema_net</c>).</summary>
-    public const string Net = "net";
-
-    /// <inheritdoc cref="Net"/>
-    public const string EmaNet = "ema_net";
-
     public string Path { get; } = path;
 
     /// <summary>The file, open for reading the tensor data.</summary>
@@ -25,7 +19,7 @@ internal abstract class CheckpointContent(string path, FileStream stream) : IDis
     /// <summary>The checkpoint format version Ema recorded, or null (a file from another tool). Reads no more than it needs.</summary>
     public virtual string? FormatVersion => Metadata.GetValueOrDefault(CheckpointMetadata.VersionKey);
 
-    /// <summary>Whether the checkpoint has the section <paramref name="section"/> (<see cref="Net"/> or <see cref="EmaNet"/>).</summary>
+    /// <summary>Whether the checkpoint has the section <paramref name="section"/> (<see cref="CheckpointKeys.Net"/> or <see cref="CheckpointKeys.EmaNet"/>).</summary>
     public abstract bool Has(string section);
 
     /// <summary>The tensors of a section by state-dict name (without the section's prefix); empty when the section is absent.</summary>

@@ -13,7 +13,7 @@ internal static class CheckpointMetadata
     public const string BestMetricKey = "best_metric";
     public const string EmaKey = "ema";
     public const string EmaStepKey = "ema_step";
-    public const string EmaParamsKey = "ema_params";
+    public const string EmaParamsKey = Shared.EmaConfigKeys.EmaParams;
     public const string EmaUpdateEveryKey = "ema_update_every";
     public const string OptimizerFormatKey = "optimizer_format";
     public const string OptimizerSha256Key = "optimizer_sha256";
@@ -81,7 +81,7 @@ internal static class CheckpointMetadata
     {
         if (content.Metadata.TryGetValue(OptimizerSha256Key, out string? expected) && !string.Equals(expected, Sha256(state), StringComparison.Ordinal))
         {
-            throw new CheckpointException(content.Path, $"the optimizer state does not match its SHA-256 in __metadata__ '{OptimizerSha256Key}': the file is corrupted.", Checkpoint.OptimizerKey);
+            throw new CheckpointException(content.Path, $"the optimizer state does not match its SHA-256 in __metadata__ '{OptimizerSha256Key}': the file is corrupted.", CheckpointKeys.OptimizerState);
         }
     }
 
@@ -123,7 +123,7 @@ internal static class CheckpointMetadata
     {
         CheckVersion(content);
         IReadOnlyDictionary<string, string> metadata = content.Metadata;
-        bool hasEma = content.Has(CheckpointContent.EmaNet);
+        bool hasEma = content.Has(CheckpointKeys.EmaNet);
         return new CheckpointInfo
         {
             Epoch = (int)ParseLong(content, EpochKey, 0, int.MaxValue),

@@ -15,7 +15,7 @@ public sealed partial record TrainingParams
     public long EmaSwitchEvery
     {
         get => _emaSwitchEvery;
-        init => _emaSwitchEvery = value >= 0 ? value : throw OutOfRange(nameof(EmaSwitchEvery), "ema_switch_every", value, "at least 0 (0 never switches)");
+        init => _emaSwitchEvery = s_ranges.EmaSwitchEvery.Checked(value);
     }
 
     /// <summary><c>ema_switch_blend</c>: how far a switch moves the model towards the EMA, in (0, 1] (<see cref="ModelEmaOptions.SwitchBlend"/>); default 1, a copy.</summary>
@@ -23,7 +23,7 @@ public sealed partial record TrainingParams
     public double EmaSwitchBlend
     {
         get => _emaSwitchBlend;
-        init => _emaSwitchBlend = value > 0 && value <= 1 ? value : throw OutOfRange(nameof(EmaSwitchBlend), "ema_switch_blend", value, "in (0, 1]");
+        init => _emaSwitchBlend = s_ranges.EmaSwitchBlend.Checked(value);
     }
 
     /// <summary><c>ema_batch_scale</c>: the decay becomes <c>decay^s</c> for a batch s times the tuned one (<see cref="ModelEmaOptions.BatchScale"/>); default 1.</summary>
@@ -31,7 +31,7 @@ public sealed partial record TrainingParams
     public double EmaBatchScale
     {
         get => _emaBatchScale;
-        init => _emaBatchScale = value > 0 && double.IsFinite(value) ? value : throw OutOfRange(nameof(EmaBatchScale), "ema_batch_scale", value, "a finite number > 0");
+        init => _emaBatchScale = s_ranges.EmaBatchScale.Checked(value);
     }
 
     /// <summary>

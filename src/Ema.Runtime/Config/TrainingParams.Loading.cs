@@ -105,14 +105,8 @@ public sealed partial record TrainingParams
         var result = new TrainingParams();
         foreach (TrainingKey key in s_keys)
         {
-            try
-            {
-                result = key.Read(config, result, warn);
-            }
-            catch (KeyedOutOfRangeException e)
-            {
-                throw config.OutOfRange(e.Key, e.Value, e.Allowed);
-            }
+            // Each numeric key's reader checks its TrainingRange before the setter sees the value.
+            result = key.Read(config, result, warn);
         }
 
         return result;

@@ -18,7 +18,7 @@ public sealed partial record TrainingParams
     public int MaxEpochs
     {
         get => _maxEpochs;
-        init => _maxEpochs = value >= 1 ? value : throw OutOfRange(nameof(MaxEpochs), "max_epochs", value, "at least 1");
+        init => _maxEpochs = s_ranges.MaxEpochs.Checked(value);
     }
 
     /// <summary><c>batch_accumulate</c>: batches per optimizer step; at least 1. Default 1.</summary>
@@ -26,7 +26,7 @@ public sealed partial record TrainingParams
     public int BatchAccumulate
     {
         get => _batchAccumulate;
-        init => _batchAccumulate = value >= 1 ? value : throw OutOfRange(nameof(BatchAccumulate), "batch_accumulate", value, "at least 1");
+        init => _batchAccumulate = s_ranges.BatchAccumulate.Checked(value);
     }
 
     /// <summary><c>initial_lr</c>: the optimizer's learning rate when the trainer makes the optimizer; positive and finite. Default 0.01.</summary>
@@ -34,7 +34,7 @@ public sealed partial record TrainingParams
     public double InitialLr
     {
         get => _initialLr;
-        init => _initialLr = value > 0 && double.IsFinite(value) ? value : throw OutOfRange(nameof(InitialLr), "initial_lr", value, "a finite number > 0");
+        init => _initialLr = s_ranges.InitialLr.Checked(value);
     }
 
     /// <summary><c>ema</c>: whether to keep an EMA of the model's weights. Default false.</summary>
@@ -48,7 +48,7 @@ public sealed partial record TrainingParams
     public int EmaUpdateEvery
     {
         get => _emaUpdateEvery;
-        init => _emaUpdateEvery = value >= 1 ? value : throw OutOfRange(nameof(EmaUpdateEvery), "ema_update_every", value, "at least 1");
+        init => _emaUpdateEvery = s_ranges.EmaUpdateEvery.Checked(value);
     }
 
     /// <summary>
@@ -65,6 +65,23 @@ public sealed partial record TrainingParams
         init => _emaParams = value ?? throw new ArgumentNullException(nameof(EmaParams));
     }
 
-    private static KeyedOutOfRangeException OutOfRange(string property, string key, double value, string allowed) =>
-        new(property, key, ConfigErrors.Format(value), $"{key} must be {allowed}");
+    /// <summary>The numeric keys' ranges, checked by the setters and, before them, by the binder (<c>s_keys</c>).</summary>
+    private static readonly Ranges s_ranges = new();
+
+    private sealed class Ranges
+    {
+        public TrainingRange MaxEpochs { get; } = new(nameof(TrainingParams.MaxEpochs), "max_epochs", v => v >= 1, "at least 1");
+
+        public TrainingRange BatchAccumulate { get; } = new(nameof(TrainingParams.BatchAccumulate), "batch_accumulate", v => v >= 1, "at least 1");
+
+        public TrainingRange InitialLr { get; } = new(nameof(TrainingParams.InitialLr), "initial_lr", v => v > 0 && double.IsFinite(v), "a finite number > 0");
+
+        public TrainingRange EmaUpdateEvery { get; } = new(nameof(TrainingParams.EmaUpdateEvery), "ema_update_every", v => v >= 1, "at least 1");
+
+        public TrainingRange EmaSwitchEvery { get; } = new(nameof(TrainingParams.EmaSwitchEvery), "ema_switch_every", v => v >= 0, "at least 0 (0 never switches)");
+
+        public TrainingRange EmaSwitchBlend { get; } = new(nameof(TrainingParams.EmaSwitchBlend), "ema_switch_blend", v => v > 0 && v <= 1, "in (0, 1]");
+
+        public TrainingRange EmaBatchScale { get; } = new(nameof(TrainingParams.EmaBatchScale), "ema_batch_scale", v => v > 0 && double.IsFinite(v), "a finite number > 0");
+    }
 }

@@ -6,20 +6,14 @@ namespace Ema;
 /// <summary>
 /// A schedule that also shapes what the EMA hands out (<see cref="IOutputCorrection"/>, the <c>bema</c> schedule):
 /// the EMA's buffer holds <c>average + a_t (theta_t - theta_0)</c>, the running average and the anchor theta_0 live
-/// beside it. Checkpoints save both under <see cref="AverageSection"/> and <see cref="AnchorSection"/>.
+/// beside it. Checkpoints save both under <see cref="CheckpointKeys.BemaAverage"/> and <see cref="CheckpointKeys.BemaAnchor"/>.
 /// </summary>
 public sealed partial class ModelEma
 {
-    /// <summary>The checkpoint section of a <c>bema</c> EMA's running average (the weights it hands out are under <c>ema_net</c>).</summary>
-    internal const string AverageSection = "ema_bema_average";
-
-    /// <summary>The checkpoint section of a <c>bema</c> EMA's anchor, the model at step <c>update_after</c>.</summary>
-    internal const string AnchorSection = "ema_bema_anchor";
-
     private IOutputCorrection? Correction => _schedule as IOutputCorrection;
 
     /// <summary>
-    /// A corrected schedule's state by checkpoint section (<see cref="AverageSection"/>, <see cref="AnchorSection"/>),
+    /// A corrected schedule's state by checkpoint section (<see cref="CheckpointKeys.BemaAverage"/>, <see cref="CheckpointKeys.BemaAnchor"/>),
     /// each by state-dict name, for averaged tensors only (integer buffers and left-out tensors have none); null for
     /// a schedule without correction.
     /// </summary>
@@ -46,7 +40,7 @@ public sealed partial class ModelEma
                 }
             }
 
-            return new Dictionary<string, Dictionary<string, Tensor>>(StringComparer.Ordinal) { [AverageSection] = average, [AnchorSection] = anchor };
+            return new Dictionary<string, Dictionary<string, Tensor>>(StringComparer.Ordinal) { [CheckpointKeys.BemaAverage] = average, [CheckpointKeys.BemaAnchor] = anchor };
         }
     }
 
@@ -79,7 +73,7 @@ public sealed partial class ModelEma
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"The '{EmaParams.DecayType}' EMA at step {step} (after its anchor step {correction.AnchorStep}) cannot be restored from the weights it hands out alone: " +
-                $"it also needs its running average and anchor (checkpoint sections '{AverageSection}' and '{AnchorSection}'). Restore it with Checkpoint.Resume from a checkpoint that has them."));
+                $"it also needs its running average and anchor (checkpoint sections '{CheckpointKeys.BemaAverage}' and '{CheckpointKeys.BemaAnchor}'). Restore it with Checkpoint.Resume from a checkpoint that has them."));
         }
     }
 

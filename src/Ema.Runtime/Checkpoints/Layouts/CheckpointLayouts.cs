@@ -46,10 +46,10 @@ internal static class CheckpointLayouts
     public const string Unknown = "unknown";
 
     /// <summary>The key <see cref="Checkpoint.LoadForInference(nn.Module, string, CheckpointWeights)"/> returns for the weights at a file's root.</summary>
-    public const string RootRaw = CheckpointContent.Net;
+    public const string RootRaw = CheckpointKeys.Net;
 
     /// <inheritdoc cref="RootRaw"/>
-    public const string RootEma = CheckpointContent.EmaNet;
+    public const string RootEma = CheckpointKeys.EmaNet;
 
     private static readonly IReadOnlySet<string> s_nAveraged = new HashSet<string>(StringComparer.Ordinal) { "n_averaged" };
 
@@ -57,7 +57,7 @@ internal static class CheckpointLayouts
     public static CheckpointLayout Recognize(CheckpointContent content)
     {
         var facts = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (content.Has(CheckpointContent.EmaNet) || content.Has(CheckpointContent.Net) && content is not PthContent || HasEntry(content, CheckpointContent.Net))
+        if (content.Has(CheckpointKeys.EmaNet) || content.Has(CheckpointKeys.Net) && content is not PthContent || HasEntry(content, CheckpointKeys.Net))
         {
             return EmaLayout(content, facts);
         }
@@ -190,9 +190,9 @@ internal static class CheckpointLayouts
             // Informative only: loading never needed SuperGradients' epoch or acc (a numpy scalar in older files).
         }
 
-        bool hasEma = content.Has(CheckpointContent.EmaNet);
-        WeightsEntry? ema = hasEma ? new WeightsEntry(CheckpointContent.EmaNet, CheckpointContent.EmaNet + ".", () => content.Section(CheckpointContent.EmaNet)) : null;
-        WeightsEntry? raw = content.Has(CheckpointContent.Net) ? new WeightsEntry(CheckpointContent.Net, CheckpointContent.Net + ".", () => content.Section(CheckpointContent.Net)) : null;
+        bool hasEma = content.Has(CheckpointKeys.EmaNet);
+        WeightsEntry? ema = hasEma ? new WeightsEntry(CheckpointKeys.EmaNet, CheckpointKeys.EmaNetPrefix, () => content.Section(CheckpointKeys.EmaNet)) : null;
+        WeightsEntry? raw = content.Has(CheckpointKeys.Net) ? new WeightsEntry(CheckpointKeys.Net, CheckpointKeys.NetPrefix, () => content.Section(CheckpointKeys.Net)) : null;
         return new CheckpointLayout(Ema, ema, raw, "the checkpoint has no 'ema_net' (it was written without an EMA).", "the checkpoint has no 'net'.", facts);
     }
 

@@ -54,22 +54,9 @@ internal enum PickleGlobalKind
 /// <summary>The built-in allow-list of the .pth reader (documented in docs/checkpoints.md, "The .pth reader").</summary>
 internal static class PickleAllowList
 {
-    /// <summary>The storage types and their dtypes (the persistent ids of <c>torch.save</c> name them).</summary>
-    public static readonly IReadOnlyDictionary<string, (ScalarType Type, int Size)> StorageTypes = new Dictionary<string, (ScalarType, int)>(StringComparer.Ordinal)
-    {
-        ["DoubleStorage"] = (ScalarType.Float64, 8),
-        ["FloatStorage"] = (ScalarType.Float32, 4),
-        ["HalfStorage"] = (ScalarType.Float16, 2),
-        ["BFloat16Storage"] = (ScalarType.BFloat16, 2),
-        ["LongStorage"] = (ScalarType.Int64, 8),
-        ["IntStorage"] = (ScalarType.Int32, 4),
-        ["ShortStorage"] = (ScalarType.Int16, 2),
-        ["CharStorage"] = (ScalarType.Int8, 1),
-        ["ByteStorage"] = (ScalarType.Byte, 1),
-        ["BoolStorage"] = (ScalarType.Bool, 1),
-        ["ComplexFloatStorage"] = (ScalarType.ComplexFloat32, 8),
-        ["ComplexDoubleStorage"] = (ScalarType.ComplexFloat64, 16),
-    };
+    /// <summary>The storage types and their dtypes (the persistent ids of <c>torch.save</c> name them): the storage column of <see cref="TensorDtypes"/>.</summary>
+    public static readonly IReadOnlyDictionary<string, (ScalarType Type, int Size)> StorageTypes =
+        TensorDtypes.All.ToDictionary(e => e.StorageName, e => (e.Type, e.ElementSize), StringComparer.Ordinal);
 
     private static readonly Dictionary<string, PickleGlobalKind> s_kinds = Build();
 

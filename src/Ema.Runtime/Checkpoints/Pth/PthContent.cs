@@ -32,7 +32,7 @@ internal sealed class PthContent : CheckpointContent
             _top[name] = value; // a repeated key keeps the last value, as Python's dict does
         }
 
-        _checkpointLayout = _top.ContainsKey(PthKeys.Net) || _top.ContainsKey(PthKeys.EmaNet);
+        _checkpointLayout = _top.ContainsKey(CheckpointKeys.Net) || _top.ContainsKey(CheckpointKeys.EmaNet);
         _emaMetadata = new Lazy<Dictionary<string, string>>(ReadEmaMetadata);
         _metadata = new Lazy<Dictionary<string, string>>(ReadMetadata);
     }
@@ -42,7 +42,7 @@ internal sealed class PthContent : CheckpointContent
     /// <summary>From <c>ema_metadata</c> alone: loading for inference reads neither <c>epoch</c> nor <c>acc</c>.</summary>
     public override string? FormatVersion => _emaMetadata.Value.GetValueOrDefault(CheckpointMetadata.VersionKey);
 
-    public override bool Has(string section) => _checkpointLayout ? _top.ContainsKey(section) : section == Net;
+    public override bool Has(string section) => _checkpointLayout ? _top.ContainsKey(section) : section == CheckpointKeys.Net;
 
     public override Dictionary<string, StoredTensor> Section(string section) =>
         !Has(section) ? new Dictionary<string, StoredTensor>(StringComparer.Ordinal) : StateDictAt(_checkpointLayout ? section : null);
@@ -64,7 +64,7 @@ internal sealed class PthContent : CheckpointContent
 
     public override Dictionary<string, StoredTensor> StateDictAt(string? entry, IReadOnlySet<string>? leaveOut = null)
     {
-        string section = entry ?? Net;
+        string section = entry ?? CheckpointKeys.Net;
         PickleDict dict = entry is null
             ? _root
             : Value(entry) as PickleDict ?? throw new CheckpointException(Path, $"'{entry}' holds {PickleReader.Describe(_top[entry])}, not a state dict.");
@@ -119,7 +119,7 @@ internal sealed class PthContent : CheckpointContent
         IEnumerable<string> keys = _top.Take(Shown).Select(p => $"'{p.Key}' ({PickleReader.Describe(p.Value)})");
         string more = _top.Count > Shown ? $", and {_top.Count - Shown} more" : string.Empty;
         return new CheckpointException(Path,
-            $"the file has neither '{PthKeys.Net}' nor '{PthKeys.EmaNet}' (SuperGradients' keys), and is not a state dict either: its entry '{key}' holds " +
+            $"the file has neither '{CheckpointKeys.Net}' nor '{CheckpointKeys.EmaNet}' (SuperGradients' keys), and is not a state dict either: its entry '{key}' holds " +
             $"{PickleReader.Describe(value)}, not a tensor. Its top-level keys are {string.Join(", ", keys)}{more}.");
     }
 

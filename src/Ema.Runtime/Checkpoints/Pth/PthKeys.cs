@@ -1,14 +1,13 @@
 namespace Ema;
 
 /// <summary>
-/// The top-level keys of a <c>.pth</c> checkpoint. <c>net</c>, <c>ema_net</c>, <c>epoch</c> and <c>acc</c> are
+/// The top-level keys of a <c>.pth</c> checkpoint besides <see cref="CheckpointKeys.Net"/> and
+/// <see cref="CheckpointKeys.EmaNet"/>. Those, <c>epoch</c> and <c>acc</c> are
 /// SuperGradients' own (its <c>load_checkpoint_to_model</c> reads <c>net</c> or <c>ema_net</c>); the
 /// <c>ema_</c> keys are Ema's resume state, which SuperGradients ignores.
 /// </summary>
 internal static class PthKeys
 {
-    public const string Net = CheckpointContent.Net;
-    public const string EmaNet = CheckpointContent.EmaNet;
     public const string Epoch = "epoch";
     public const string Acc = "acc";
 

@@ -9,7 +9,7 @@ internal sealed class SafetensorsContent(string path, FileStream stream, Diction
 
     public override IReadOnlyDictionary<string, string> Metadata => metadata;
 
-    public override StoredTensor? OptimizerState => tensors.GetValueOrDefault(Checkpoint.OptimizerKey);
+    public override StoredTensor? OptimizerState => tensors.GetValueOrDefault(CheckpointKeys.OptimizerState);
 
     public override bool Has(string section) => tensors.Keys.Any(k => k.StartsWith(section + ".", StringComparison.Ordinal));
 
