@@ -15,7 +15,7 @@ public sealed partial record TrainingParams
     public long EmaSwitchEvery
     {
         get => _emaSwitchEvery;
-        init => _emaSwitchEvery = s_ranges.EmaSwitchEvery.Checked(value);
+        init => _emaSwitchEvery = Ranges.EmaSwitchEvery.Checked(value);
     }
 
     /// <summary><c>ema_switch_blend</c>: how far a switch moves the model towards the EMA, in (0, 1] (<see cref="ModelEmaOptions.SwitchBlend"/>); default 1, a copy.</summary>
@@ -23,7 +23,7 @@ public sealed partial record TrainingParams
     public double EmaSwitchBlend
     {
         get => _emaSwitchBlend;
-        init => _emaSwitchBlend = s_ranges.EmaSwitchBlend.Checked(value);
+        init => _emaSwitchBlend = Ranges.EmaSwitchBlend.Checked(value);
     }
 
     /// <summary><c>ema_batch_scale</c>: the decay becomes <c>decay^s</c> for a batch s times the tuned one (<see cref="ModelEmaOptions.BatchScale"/>); default 1.</summary>
@@ -31,7 +31,7 @@ public sealed partial record TrainingParams
     public double EmaBatchScale
     {
         get => _emaBatchScale;
-        init => _emaBatchScale = s_ranges.EmaBatchScale.Checked(value);
+        init => _emaBatchScale = Ranges.EmaBatchScale.Checked(value);
     }
 
     /// <summary>

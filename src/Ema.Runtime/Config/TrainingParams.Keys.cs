@@ -11,16 +11,16 @@ public sealed partial record TrainingParams
     /// </summary>
     private static readonly TrainingKey[] s_keys =
     [
-        new("max_epochs", (c, p, _) => p with { MaxEpochs = s_ranges.MaxEpochs.CheckedIn(c, c.GetInt32("max_epochs", p.MaxEpochs)) }, (w, p) => w.WriteNumber("max_epochs", p.MaxEpochs)),
-        new("batch_accumulate", (c, p, _) => p with { BatchAccumulate = s_ranges.BatchAccumulate.CheckedIn(c, c.GetInt32("batch_accumulate", p.BatchAccumulate)) }, (w, p) => w.WriteNumber("batch_accumulate", p.BatchAccumulate)),
-        new("initial_lr", (c, p, _) => p with { InitialLr = s_ranges.InitialLr.CheckedIn(c, c.GetDouble("initial_lr", p.InitialLr)) }, (w, p) => w.WriteNumber("initial_lr", p.InitialLr)),
+        new("max_epochs", (c, p, _) => p with { MaxEpochs = Ranges.MaxEpochs.CheckedIn(c, c.GetInt32("max_epochs", p.MaxEpochs)) }, (w, p) => w.WriteNumber("max_epochs", p.MaxEpochs)),
+        new("batch_accumulate", (c, p, _) => p with { BatchAccumulate = Ranges.BatchAccumulate.CheckedIn(c, c.GetInt32("batch_accumulate", p.BatchAccumulate)) }, (w, p) => w.WriteNumber("batch_accumulate", p.BatchAccumulate)),
+        new("initial_lr", (c, p, _) => p with { InitialLr = Ranges.InitialLr.CheckedIn(c, c.GetDouble("initial_lr", p.InitialLr)) }, (w, p) => w.WriteNumber("initial_lr", p.InitialLr)),
         new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
         new(EmaConfigKeys.EmaParams, ReadEmaParams, WriteEmaParams),
         new("ema_teacher", (c, p, _) => p with { EmaTeacher = c.GetBoolean("ema_teacher", p.EmaTeacher) }, (w, p) => w.WriteBoolean("ema_teacher", p.EmaTeacher)),
-        new("ema_update_every", (c, p, _) => p with { EmaUpdateEvery = s_ranges.EmaUpdateEvery.CheckedIn(c, c.GetInt32("ema_update_every", p.EmaUpdateEvery)) }, (w, p) => w.WriteNumber("ema_update_every", p.EmaUpdateEvery)),
-        new("ema_switch_every", (c, p, _) => p with { EmaSwitchEvery = s_ranges.EmaSwitchEvery.CheckedIn(c, c.TryGetInt64("ema_switch_every", out long every) ? every : p.EmaSwitchEvery) }, (w, p) => w.WriteNumber("ema_switch_every", p.EmaSwitchEvery)),
-        new("ema_switch_blend", (c, p, _) => p with { EmaSwitchBlend = s_ranges.EmaSwitchBlend.CheckedIn(c, c.GetDouble("ema_switch_blend", p.EmaSwitchBlend)) }, (w, p) => w.WriteNumber("ema_switch_blend", p.EmaSwitchBlend)),
-        new("ema_batch_scale", (c, p, _) => p with { EmaBatchScale = s_ranges.EmaBatchScale.CheckedIn(c, c.GetDouble("ema_batch_scale", p.EmaBatchScale)) }, (w, p) => w.WriteNumber("ema_batch_scale", p.EmaBatchScale)),
+        new("ema_update_every", (c, p, _) => p with { EmaUpdateEvery = Ranges.EmaUpdateEvery.CheckedIn(c, c.GetInt32("ema_update_every", p.EmaUpdateEvery)) }, (w, p) => w.WriteNumber("ema_update_every", p.EmaUpdateEvery)),
+        new("ema_switch_every", (c, p, _) => p with { EmaSwitchEvery = Ranges.EmaSwitchEvery.CheckedIn(c, c.TryGetInt64("ema_switch_every", out long every) ? every : p.EmaSwitchEvery) }, (w, p) => w.WriteNumber("ema_switch_every", p.EmaSwitchEvery)),
+        new("ema_switch_blend", (c, p, _) => p with { EmaSwitchBlend = Ranges.EmaSwitchBlend.CheckedIn(c, c.GetDouble("ema_switch_blend", p.EmaSwitchBlend)) }, (w, p) => w.WriteNumber("ema_switch_blend", p.EmaSwitchBlend)),
+        new("ema_batch_scale", (c, p, _) => p with { EmaBatchScale = Ranges.EmaBatchScale.CheckedIn(c, c.GetDouble("ema_batch_scale", p.EmaBatchScale)) }, (w, p) => w.WriteNumber("ema_batch_scale", p.EmaBatchScale)),
         new("ema_recompute_bn", (c, p, _) => p with { EmaRecomputeBn = c.GetEnum("ema_recompute_bn", p.EmaRecomputeBn) }, (w, p) => w.WriteString("ema_recompute_bn", p.EmaRecomputeBn.ToString().ToLowerInvariant())),
         new("checkpoint_format", (c, p, _) => p with { CheckpointFormat = c.GetEnum("checkpoint_format", p.CheckpointFormat) }, (w, p) => w.WriteString("checkpoint_format", p.CheckpointFormat.ToString().ToLowerInvariant())),
     ];

@@ -18,7 +18,7 @@ public sealed partial record TrainingParams
     public int MaxEpochs
     {
         get => _maxEpochs;
-        init => _maxEpochs = s_ranges.MaxEpochs.Checked(value);
+        init => _maxEpochs = Ranges.MaxEpochs.Checked(value);
     }
 
     /// <summary><c>batch_accumulate</c>: batches per optimizer step; at least 1. Default 1.</summary>
@@ -26,7 +26,7 @@ public sealed partial record TrainingParams
     public int BatchAccumulate
     {
         get => _batchAccumulate;
-        init => _batchAccumulate = s_ranges.BatchAccumulate.Checked(value);
+        init => _batchAccumulate = Ranges.BatchAccumulate.Checked(value);
     }
 
     /// <summary><c>initial_lr</c>: the optimizer's learning rate when the trainer makes the optimizer; positive and finite. Default 0.01.</summary>
@@ -34,7 +34,7 @@ public sealed partial record TrainingParams
     public double InitialLr
     {
         get => _initialLr;
-        init => _initialLr = s_ranges.InitialLr.Checked(value);
+        init => _initialLr = Ranges.InitialLr.Checked(value);
     }
 
     /// <summary><c>ema</c>: whether to keep an EMA of the model's weights. Default false.</summary>
@@ -48,7 +48,7 @@ public sealed partial record TrainingParams
     public int EmaUpdateEvery
     {
         get => _emaUpdateEvery;
-        init => _emaUpdateEvery = s_ranges.EmaUpdateEvery.Checked(value);
+        init => _emaUpdateEvery = Ranges.EmaUpdateEvery.Checked(value);
     }
 
     /// <summary>
@@ -65,23 +65,24 @@ public sealed partial record TrainingParams
         init => _emaParams = value ?? throw new ArgumentNullException(nameof(EmaParams));
     }
 
-    /// <summary>The numeric keys' ranges, checked by the setters and, before them, by the binder (<c>s_keys</c>).</summary>
-    private static readonly Ranges s_ranges = new();
-
-    private sealed class Ranges
+    /// <summary>
+    /// The numeric keys' ranges, checked by the setters and, before them, by the binder (<c>s_keys</c>). A nested static
+    /// class has its own initializer, so the ranges do not depend on the order of static fields across partial files.
+    /// </summary>
+    private static class Ranges
     {
-        public TrainingRange MaxEpochs { get; } = new(nameof(TrainingParams.MaxEpochs), "max_epochs", v => v >= 1, "at least 1");
+        public static readonly TrainingRange MaxEpochs = new(nameof(TrainingParams.MaxEpochs), "max_epochs", v => v >= 1, "at least 1");
 
-        public TrainingRange BatchAccumulate { get; } = new(nameof(TrainingParams.BatchAccumulate), "batch_accumulate", v => v >= 1, "at least 1");
+        public static readonly TrainingRange BatchAccumulate = new(nameof(TrainingParams.BatchAccumulate), "batch_accumulate", v => v >= 1, "at least 1");
 
-        public TrainingRange InitialLr { get; } = new(nameof(TrainingParams.InitialLr), "initial_lr", v => v > 0 && double.IsFinite(v), "a finite number > 0");
+        public static readonly TrainingRange InitialLr = new(nameof(TrainingParams.InitialLr), "initial_lr", v => v > 0 && double.IsFinite(v), "a finite number > 0");
 
-        public TrainingRange EmaUpdateEvery { get; } = new(nameof(TrainingParams.EmaUpdateEvery), "ema_update_every", v => v >= 1, "at least 1");
+        public static readonly TrainingRange EmaUpdateEvery = new(nameof(TrainingParams.EmaUpdateEvery), "ema_update_every", v => v >= 1, "at least 1");
 
-        public TrainingRange EmaSwitchEvery { get; } = new(nameof(TrainingParams.EmaSwitchEvery), "ema_switch_every", v => v >= 0, "at least 0 (0 never switches)");
+        public static readonly TrainingRange EmaSwitchEvery = new(nameof(TrainingParams.EmaSwitchEvery), "ema_switch_every", v => v >= 0, "at least 0 (0 never switches)");
 
-        public TrainingRange EmaSwitchBlend { get; } = new(nameof(TrainingParams.EmaSwitchBlend), "ema_switch_blend", v => v > 0 && v <= 1, "in (0, 1]");
+        public static readonly TrainingRange EmaSwitchBlend = new(nameof(TrainingParams.EmaSwitchBlend), "ema_switch_blend", v => v > 0 && v <= 1, "in (0, 1]");
 
-        public TrainingRange EmaBatchScale { get; } = new(nameof(TrainingParams.EmaBatchScale), "ema_batch_scale", v => v > 0 && double.IsFinite(v), "a finite number > 0");
+        public static readonly TrainingRange EmaBatchScale = new(nameof(TrainingParams.EmaBatchScale), "ema_batch_scale", v => v > 0 && double.IsFinite(v), "a finite number > 0");
     }
 }
