@@ -8,9 +8,8 @@ namespace Ema;
 /// </summary>
 internal static class EmaParamsBinder
 {
-    public static EmaParams Bind(ConfigObject config, Action<string>? warn)
+    public static EmaParams Bind(ConfigObject config, Action<string> warn)
     {
-        warn ??= ConfigWarnings.To(null);
         string decayType = config.GetString(EmaConfigKeys.DecayType, EmaConfigKeys.DefaultSchedule);
         DecayScheduleRegistration registration = FindSchedule(config, decayType);
         CheckKeys(config, registration, warn);

@@ -47,7 +47,7 @@ public sealed partial record TrainingParams
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    private static TrainingParams ReadEmaParams(ConfigObject config, TrainingParams current, Action<string>? warn)
+    private static TrainingParams ReadEmaParams(ConfigObject config, TrainingParams current, Action<string> warn)
     {
         // Missing ema_params keeps the default (exp, 0.9999, beta 15), as in SuperGradients.
         ConfigObject? section = config.GetObject(EmaConfigKeys.EmaParams);
@@ -63,6 +63,6 @@ public sealed partial record TrainingParams
     /// <summary>One top-level key: its name, how to read it into the record, how to write it.</summary>
     private sealed record TrainingKey(
         string Name,
-        Func<ConfigObject, TrainingParams, Action<string>?, TrainingParams> Read,
+        Func<ConfigObject, TrainingParams, Action<string>, TrainingParams> Read,
         Action<Utf8JsonWriter, TrainingParams> Write);
 }

@@ -88,7 +88,7 @@ public sealed partial record TrainingParams
         return Bind(new JsonConfigObject(document.RootElement, string.Empty), warn);
     }
 
-    private static TrainingParams Bind(ConfigObject config, Action<string>? warn)
+    private static TrainingParams Bind(ConfigObject config, Action<string> warn)
     {
         foreach (string key in config.Keys)
         {
