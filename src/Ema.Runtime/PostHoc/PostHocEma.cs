@@ -129,13 +129,7 @@ public sealed class PostHocEma : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(snapshotDirectory);
         ArgumentNullException.ThrowIfNull(model);
         ModelOwnership.ThrowIfNotWritable(model, "PostHocEma.Synthesize");
-        _ = PowerProfile.GammaOf(sigmaRel); // the range check, before any snapshot is read
-
-        List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, PostHocSnapshot.Signature(model), atStep);
-        long step = atStep ?? snapshots[^1].Step;
-        (long Step, double SigmaRel)[] profiles = snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray();
-        double[] weights = PostHocWeights.Solve(profiles, sigmaRel, step);
-        RequireCloseFit(snapshotDirectory, profiles, sigmaRel, step, weights);
+        (List<PostHocSnapshot> snapshots, double[] weights) = Plan(snapshotDirectory, sigmaRel, PostHocSnapshot.Signature(model), atStep);
         PostHocSynthesis.Apply(model, snapshots, weights);
     }
 
@@ -148,12 +142,7 @@ public sealed class PostHocEma : IDisposable
     internal static Dictionary<string, Tensor> SynthesizeTensors(string snapshotDirectory, double sigmaRel, long? atStep = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(snapshotDirectory);
-        _ = PowerProfile.GammaOf(sigmaRel);
-        List<PostHocSnapshot> snapshots = SelectSnapshots(snapshotDirectory, signature: null, atStep);
-        long step = atStep ?? snapshots[^1].Step;
-        (long Step, double SigmaRel)[] profiles = snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray();
-        double[] weights = PostHocWeights.Solve(profiles, sigmaRel, step);
-        RequireCloseFit(snapshotDirectory, profiles, sigmaRel, step, weights);
+        (List<PostHocSnapshot> snapshots, double[] weights) = Plan(snapshotDirectory, sigmaRel, signature: null, atStep);
         var targets = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
@@ -346,6 +335,21 @@ public sealed class PostHocEma : IDisposable
         }
 
         return used;
+    }
+
+    /// <summary>
+    /// What both synthesis paths (into a model, and the model-free <c>ema posthoc</c>) share: the sigma_rel range, the
+    /// snapshots (<see cref="SelectSnapshots"/>), EDM2's solve and the refusal of a fit too far off.
+    /// </summary>
+    private static (List<PostHocSnapshot> Snapshots, double[] Weights) Plan(string directory, double sigmaRel, string? signature, long? atStep)
+    {
+        _ = PowerProfile.GammaOf(sigmaRel); // the range check, before any snapshot is read
+        List<PostHocSnapshot> snapshots = SelectSnapshots(directory, signature, atStep);
+        long step = atStep ?? snapshots[^1].Step;
+        (long Step, double SigmaRel)[] profiles = snapshots.Select(s => (s.Step, s.SigmaRel)).ToArray();
+        double[] weights = PostHocWeights.Solve(profiles, sigmaRel, step);
+        RequireCloseFit(directory, profiles, sigmaRel, step, weights);
+        return (snapshots, weights);
     }
 
     /// <summary>Refuses a profile the snapshots cannot make: the fit of <see cref="PostHocWeights.Solve"/> is too far off.</summary>
