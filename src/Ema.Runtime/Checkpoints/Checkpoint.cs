@@ -195,7 +195,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
-        ModelOwnership.ThrowIfNotWritable(model, "Checkpoint.LoadForInference");
+        TensorClaims.ThrowIfNotWritable(model, "Checkpoint.LoadForInference");
         using var scope = NewDisposeScope();
         using CheckpointContent content = CheckpointContent.Open(path);
         CheckpointMetadata.CheckVersion(content);
@@ -222,7 +222,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
-        ModelOwnership.ThrowIfNotWritable(model, "Checkpoint.Resume");
+        TensorClaims.ThrowIfNotWritable(model, "Checkpoint.Resume");
 
         // No dispose scope here: the optimizer makes its state tensors (SGD's momentum buffers) while loading, and a
         // scope would free them on exit. The header is checked against the model, the EMA and the optimizer first;

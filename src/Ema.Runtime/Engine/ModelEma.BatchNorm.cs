@@ -33,10 +33,7 @@ public sealed partial class ModelEma
         }
 
         List<(BatchNorm Module, string[] Names)> norms = BatchNormsWithStatistics();
-        if (_activeScope is not null)
-        {
-            throw new InvalidOperationException("ModelEma.RecomputeBatchNorm was called inside UseEmaWeights(): it enters the scope itself. Dispose the scope first.");
-        }
+        ThrowIfWeightsInModel("ModelEma.RecomputeBatchNorm", inOwnScope: "it enters the scope itself");
 
         using IEnumerator<Tensor> batch = batches.GetEnumerator();
         if (!batch.MoveNext())

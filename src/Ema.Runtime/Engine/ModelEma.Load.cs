@@ -59,10 +59,7 @@ public sealed partial class ModelEma
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         ThrowIfUnusable(loading: true);
-        if (_activeScope is not null)
-        {
-            throw new InvalidOperationException("ModelEma.Load was called inside UseEmaWeights(): the model computes with the EMA weights being replaced. Dispose the scope first.");
-        }
+        ThrowIfWeightsInModel("ModelEma.Load", inOwnScope: "the model computes with the EMA weights being replaced");
     }
 
     /// <summary>

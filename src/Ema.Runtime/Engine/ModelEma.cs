@@ -22,10 +22,12 @@ public sealed partial class ModelEma : IDisposable
     private readonly IDecayFunction _schedule;
     private readonly TensorGroup[] _groups;
     private readonly Dictionary<string, Tensor> _emaByName;
-    private readonly SharedModel _share;
+    private readonly ModelOwnership _ownership;
     private readonly nn.Module _model;
     private readonly ModelTensors _modelTensors;
     private readonly string? _totalReader;   // the decay_type when the schedule reads totalSteps (StepRule), else null
+    private readonly EmaSelection _selection;  // which model tensors the EMA leaves out (ModelEmaOptions.Exclude)
+    private readonly List<TwinBinding> _twins = [];
     private EmaWeightsScope? _activeScope;
     private long _lastStep;                  // the step of the last accepted Update call (or the step loaded): the next must be greater
     private string? _incompleteLoad;         // why the EMA's values cannot be handed out: a load stopped part-way
@@ -78,10 +80,10 @@ public sealed partial class ModelEma : IDisposable
         _selection = EmaSelection.Apply(members, options);
         CheckStartingValues(members, _selection, options);
         Tensor[] modelTensors = members.SelectMany(g => g.Select(m => m.Tensor)).ToArray();
-        lock (ModelOwnership.Gate)
+        lock (TensorClaims.Gate)
         {
             // Another live EMA of this model already re-pointed its tensors: share that buffer instead of moving them again.
-            SharedModel? existing = ModelOwnership.Find(modelTensors);
+            ModelOwnership? existing = ModelOwnership.Find(modelTensors);
             if (existing?.EmaInModel is not null)
             {
                 throw new InvalidOperationException(
@@ -91,7 +93,7 @@ public sealed partial class ModelEma : IDisposable
 
             // Making the EMA re-points the model's tensors: the rule of every write (not inside a scope, not a twin; also
             // a part or a parent of such a model).
-            ModelOwnership.ThrowIfNotWritable(model, "new ModelEma");
+            TensorClaims.ThrowIfNotWritable(model, "new ModelEma");
 
             var groups = new List<TensorGroup>(members.Count);
             try
@@ -119,7 +121,7 @@ public sealed partial class ModelEma : IDisposable
             }
 
             _groups = groups.ToArray();
-            _share = ModelOwnership.Join(this, modelTensors, existing, _groups);
+            _ownership = ModelOwnership.Join(this, modelTensors, existing, _groups);
         }
 
         KeepCorrection();
@@ -211,12 +213,10 @@ public sealed partial class ModelEma : IDisposable
     public void Update(long step, long totalSteps)
     {
         ThrowIfUnusable(updating: true);
-        if (_activeScope is not null)
-        {
-            throw new InvalidOperationException("ModelEma.Update was called inside UseEmaWeights(): the model holds the EMA weights, so the update would average the EMA with itself. Dispose the scope first.");
-        }
-
-        ThrowIfAnotherIsInModel("Update", "the update would average that EMA's weights instead of the model's");
+        ThrowIfWeightsInModel(
+            "ModelEma.Update",
+            inOwnScope: "the model holds the EMA weights, so the update would average the EMA with itself",
+            inAnothersScope: "the update would average that EMA's weights instead of the model's");
         StepRule.Check("ModelEma.Update", step, _lastStep, totalSteps, _totalReader);
 
         if (step % Options.UpdateEvery != 0)
@@ -271,19 +271,10 @@ public sealed partial class ModelEma : IDisposable
 
     private void ReleaseTensors()
     {
-        ModelOwnership.Leave(this, _share);
+        _ownership.Leave(this);
         foreach (TensorGroup group in _groups)
         {
             group.Dispose();
-        }
-    }
-
-    private void ThrowIfAnotherIsInModel(string operation, string consequence)
-    {
-        if (_share.EmaInModel is { } other && !ReferenceEquals(other, this))
-        {
-            throw new InvalidOperationException(
-                $"ModelEma.{operation} was called while another ModelEma of the same model is inside its UseEmaWeights(): the model holds that EMA's weights, so {consequence}. Dispose that scope first.");
         }
     }
 

@@ -128,7 +128,7 @@ public sealed class PostHocEma : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(snapshotDirectory);
         ArgumentNullException.ThrowIfNull(model);
-        ModelOwnership.ThrowIfNotWritable(model, "PostHocEma.Synthesize");
+        TensorClaims.ThrowIfNotWritable(model, "PostHocEma.Synthesize");
         (List<PostHocSnapshot> snapshots, double[] weights) = Plan(snapshotDirectory, sigmaRel, PostHocSnapshot.Signature(model), atStep);
         PostHocSynthesis.Apply(model, snapshots, weights);
     }

@@ -20,12 +20,10 @@ public sealed partial class ModelEma
     public IDisposable UseEmaWeights()
     {
         ThrowIfUnusable();
-        if (_activeScope is not null)
-        {
-            throw new InvalidOperationException("UseEmaWeights() is already active: nested use would lose the model's own weights. Dispose the first scope before asking again.");
-        }
-
-        ThrowIfAnotherIsInModel("UseEmaWeights", "the model's own weights would be lost");
+        ThrowIfWeightsInModel(
+            "ModelEma.UseEmaWeights",
+            inOwnScope: "the scope is already active, and nested use would lose the model's own weights",
+            inAnothersScope: "the model's own weights would be lost");
 
         int swapped = 0;
         try
@@ -55,7 +53,7 @@ public sealed partial class ModelEma
         }
 
         _activeScope = new EmaWeightsScope(this);
-        _share.EmaInModel = this;
+        _ownership.EnterModel(this);
         return _activeScope;
     }
 
@@ -64,13 +62,11 @@ public sealed partial class ModelEma
     public void CopyToModel()
     {
         ThrowIfUnusable();
-        if (_activeScope is not null)
-        {
-            throw new InvalidOperationException("ModelEma.CopyToModel was called inside UseEmaWeights(): disposing the scope afterwards would undo it. Dispose the scope first.");
-        }
-
-        ThrowIfAnotherIsInModel("CopyToModel", "disposing that scope afterwards would undo the copy");
-        ModelOwnership.ThrowIfNotWritable(_model, "ModelEma.CopyToModel");
+        ThrowIfWeightsInModel(
+            "ModelEma.CopyToModel",
+            inOwnScope: "disposing the scope afterwards would undo it",
+            inAnothersScope: "disposing that scope afterwards would undo the copy");
+        TensorClaims.ThrowIfNotWritable(_model, "ModelEma.CopyToModel");
 
         using (no_grad())
         {
@@ -78,6 +74,28 @@ public sealed partial class ModelEma
             {
                 group.CopyEmaToModel();
             }
+        }
+    }
+
+    /// <summary>
+    /// The scope rule, the one check of every operation that must not run while EMA weights are in the model: refused
+    /// inside this EMA's own <see cref="UseEmaWeights"/> and, where <paramref name="inAnothersScope"/> is given, inside
+    /// another EMA's of the same model (the model then holds that EMA's weights).
+    /// </summary>
+    /// <param name="operation">The operation as the message names it (<c>"ModelEma.Update"</c>).</param>
+    /// <param name="inOwnScope">Why the operation must not run inside this EMA's scope.</param>
+    /// <param name="inAnothersScope">What would go wrong inside another EMA's scope, or null when that is harmless.</param>
+    private void ThrowIfWeightsInModel(string operation, string inOwnScope, string? inAnothersScope = null)
+    {
+        if (_activeScope is not null)
+        {
+            throw new InvalidOperationException($"{operation} was called inside UseEmaWeights(): {inOwnScope}. Dispose the scope first.");
+        }
+
+        if (inAnothersScope is not null && _ownership.EmaInModel is { } other && !ReferenceEquals(other, this))
+        {
+            throw new InvalidOperationException(
+                $"{operation} was called while another ModelEma of the same model is inside its UseEmaWeights(): the model holds that EMA's weights, so {inAnothersScope}. Dispose that scope first.");
         }
     }
 
@@ -92,10 +110,7 @@ public sealed partial class ModelEma
         }
 
         _activeScope = null;
-        if (ReferenceEquals(_share.EmaInModel, this))
-        {
-            _share.EmaInModel = null;
-        }
+        _ownership.LeaveModel(this);
 
         if (_disposed)
         {

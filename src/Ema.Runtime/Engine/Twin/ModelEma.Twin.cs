@@ -6,9 +6,6 @@ namespace Ema;
 /// <summary>The EMA as a module of its own (twin binding), and the tensors left out of it (exclusion).</summary>
 public sealed partial class ModelEma
 {
-    private readonly EmaSelection _selection;
-    private readonly List<TwinBinding> _twins = new();
-
     /// <summary>
     /// Points <paramref name="twin"/>, another instance of the model's architecture, at the EMA's weights, so it
     /// computes with them beside the training model (the teacher of mean teacher, BYOL, DINO), with no copy: every
@@ -32,12 +29,9 @@ public sealed partial class ModelEma
     {
         ArgumentNullException.ThrowIfNull(twin);
         ThrowIfUnusable();
-        if (_activeScope is not null)
-        {
-            // Inside the scope the EMA's values may sit in the model's buffer (a group that swaps by exchanging
-            // values): a twin bound now would view the model's weights once the scope ends.
-            throw new InvalidOperationException("ModelEma.BindTwin was called inside UseEmaWeights(): bind the twin before or after the scope.");
-        }
+        // Inside the scope the EMA's values may sit in the model's buffer (a group that swaps by exchanging values):
+        // a twin bound now would view the model's weights once the scope ends.
+        ThrowIfWeightsInModel("ModelEma.BindTwin", inOwnScope: "a twin bound now would view the model's weights once the scope ends; bind it before or after the scope");
 
         Dictionary<string, Tensor> twinTensors = twin.state_dict();
         var targets = TwinTargets();

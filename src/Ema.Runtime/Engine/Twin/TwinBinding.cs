@@ -15,14 +15,13 @@ namespace Ema;
 /// values it views at that moment: the twin stays usable as a frozen snapshot and never aliases the EMA or the
 /// model again. Its parameters keep <c>requires_grad = false</c>.
 /// </remarks>
-public sealed class TwinBinding : IDisposable
+public sealed class TwinBinding : IDisposable, ITensorClaim
 {
-    // A module bound to two EMAs would view the second one's tensors while the first still checks them.
+    // A module bound to two EMAs would view the second one's tensors while the first still checks them. Keyed by the
+    // module (not its tensors): twin.to(...) after binding replaces the tensors, and the module is still bound.
+    // The twin's tensors are claimed in TensorClaims, so that a write into any module holding one (the twin, a part
+    // or a parent of it) is refused by TensorClaims.ThrowIfNotWritable.
     private static readonly ConditionalWeakTable<nn.Module, TwinBinding> s_bound = new();
-
-    // The twin tensors of every live binding, so that a write into any module holding one (the twin, a part or a
-    // parent of it) is refused by ModelOwnership.ThrowIfNotWritable.
-    private static readonly ConditionalWeakTable<Tensor, TwinBinding> s_boundTensors = new();
 
     private readonly ModelEma _owner;
     private readonly (string Name, Tensor Twin, Tensor Target)[] _bound;
@@ -41,14 +40,11 @@ public sealed class TwinBinding : IDisposable
     /// <summary>Whether the twin still views the EMA (false after <see cref="Dispose"/> or after the EMA was disposed).</summary>
     public bool IsBound => !_released;
 
-    /// <summary>Whether <paramref name="tensor"/> is a tensor of a bound twin (a view of an EMA's weights, or of a left-out model tensor).</summary>
-    internal static bool IsBoundTensor(Tensor tensor)
-    {
-        lock (s_bound)
-        {
-            return s_boundTensors.TryGetValue(tensor, out TwinBinding? binding) && binding.IsBound;
-        }
-    }
+    /// <inheritdoc/>
+    string? ITensorClaim.RefusesWrite(string operation, string name) => _released
+        ? null
+        : $"{operation} would write the model's tensor '{name}', which views a ModelEma's weights: the model is bound as the twin of a ModelEma (ModelEma.BindTwin), " +
+          "so the write would overwrite the EMA. Nothing was changed; dispose the TwinBinding first (the twin then keeps its own copy of the weights).";
 
     /// <summary>Unbinds the twin: its tensors get their own copies of the values they view now.</summary>
     public void Dispose()
@@ -74,7 +70,7 @@ public sealed class TwinBinding : IDisposable
     /// <param name="emaFloatingDtype">The floating dtype of the EMA, or null for the model's.</param>
     internal static TwinBinding Bind(ModelEma owner, nn.Module twin, IReadOnlyList<(string Name, Tensor Model, Tensor Target)> targets, Device? emaDevice, ScalarType? emaFloatingDtype)
     {
-        lock (s_bound)
+        lock (TensorClaims.Gate)
         {
             if (s_bound.TryGetValue(twin, out TwinBinding? existing) && existing.IsBound)
             {
@@ -83,7 +79,7 @@ public sealed class TwinBinding : IDisposable
         }
 
         // Binding re-points the twin's tensors: the rule of every write (not inside a scope, not a twin already).
-        ModelOwnership.ThrowIfNotWritable(twin, "ModelEma.BindTwin");
+        TensorClaims.ThrowIfNotWritable(twin, "ModelEma.BindTwin");
         CheckSameArchitecture(twin.state_dict(), targets);
         if (ModelOwnership.AveragesAny(twin.state_dict().Values))
         {
@@ -141,13 +137,10 @@ public sealed class TwinBinding : IDisposable
         // A teacher computes in eval mode; in train mode BatchNorm would write its batch statistics into the EMA.
         twin.eval();
         var binding = new TwinBinding(owner, twin, bound);
-        lock (s_bound)
+        lock (TensorClaims.Gate)
         {
             s_bound.AddOrUpdate(twin, binding);
-            foreach ((_, Tensor tensor, _) in bound)
-            {
-                s_boundTensors.AddOrUpdate(tensor, binding);
-            }
+            TensorClaims.Claim(bound.Select(b => b.Twin), binding);
         }
 
         return binding;
@@ -184,13 +177,10 @@ public sealed class TwinBinding : IDisposable
         }
 
         _released = true;
-        lock (s_bound)
+        lock (TensorClaims.Gate)
         {
             s_bound.Remove(Twin);
-            foreach ((_, Tensor tensor, _) in _bound)
-            {
-                s_boundTensors.Remove(tensor);
-            }
+            TensorClaims.Release(_bound.Select(b => b.Twin), this);
         }
 
         using (no_grad())
