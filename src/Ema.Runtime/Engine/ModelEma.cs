@@ -1,3 +1,6 @@
+// Over 300 lines: construction (grouping, joining the model's ownership, the starting checks), Update and Dispose with
+// their contracts in XML docs; every other concern is a partial file beside it (Swap/, Twin/, Rules/, Load, Counter,
+// Switch, Correction, BatchNorm).
 using System.Globalization;
 using System.Numerics;
 using TorchSharp;
