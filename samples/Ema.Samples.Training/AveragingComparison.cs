@@ -24,7 +24,7 @@ internal static class AveragingComparison
             ("swa from half-way + recompute bn", withEma with { EmaParams = new SwaEmaParams(swaStart: totalSteps / 2), EmaRecomputeBn = BatchNormRecompute.Validation }),
             ("bema (defaults)", withEma with { EmaParams = new BemaEmaParams() }),
             ("bema + recompute bn", withEma with { EmaParams = new BemaEmaParams(), EmaRecomputeBn = BatchNormRecompute.Validation }),
-            ("switch ema every epoch", withEma with { EmaSwitchEvery = batchesPerEpoch }),
+            ("switch ema every epoch", withEma with { EmaOptions = withEma.EmaOptions with { SwitchEvery = batchesPerEpoch } }),
         ];
         output.WriteLine($"averaging forms, {withEma.MaxEpochs} epochs of {batchesPerEpoch} steps, classifier with BatchNorm, same initialization and data order");
         foreach ((string name, TrainingParams form) in forms)

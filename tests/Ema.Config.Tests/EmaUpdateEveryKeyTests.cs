@@ -8,8 +8,8 @@ public sealed class EmaUpdateEveryKeyTests
     {
         TrainingParams loaded = TrainingParams.FromJson("""{"ema": true, "ema_update_every": 4}""");
 
-        Assert.Equal(4, loaded.EmaUpdateEvery);
-        Assert.Equal(1, TrainingParams.FromJson("{}").EmaUpdateEvery);
+        Assert.Equal(4, loaded.EmaOptions.UpdateEvery);
+        Assert.Equal(1, TrainingParams.FromJson("{}").EmaOptions.UpdateEvery);
         Assert.Equal(loaded, TrainingParams.FromJson(loaded.ToJson()));
         Assert.Contains("\"ema_update_every\": 4", loaded.ToJson(), StringComparison.Ordinal);
     }

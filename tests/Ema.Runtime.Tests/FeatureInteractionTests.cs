@@ -110,7 +110,7 @@ public sealed class FeatureInteractionTests
     {
         using var model = new LinearBatchNorm();
         List<(Tensor Input, Tensor Target)> data = Batches(4, seed: 2);
-        var parameters = new TrainingParams { MaxEpochs = 1, BatchAccumulate = 2, Ema = true, EmaParams = new ConstantEmaParams(0.5), EmaUpdateEvery = 2 };
+        var parameters = new TrainingParams { MaxEpochs = 1, BatchAccumulate = 2, Ema = true, EmaParams = new ConstantEmaParams(0.5), EmaOptions = new ModelEmaOptions { UpdateEvery = 2 } };
         using var trainer = new Trainer(model, Mse, parameters);
 
         var error = Assert.Throws<ArgumentException>(() => trainer.Train(data, data));

@@ -31,10 +31,9 @@ public sealed class NonFiniteTrainingTests
         var options = new TrainerOptions
         {
             CheckpointDirectory = dir.Path,
-            EmaOptions = new ModelEmaOptions { Logger = new ListLogger(warnings) },
             Listeners = [listener],
         };
-        using var trainer = new Trainer(model, Mse, s_params, options: options);
+        using var trainer = new Trainer(model, Mse, s_params with { EmaOptions = new ModelEmaOptions { Logger = new ListLogger(warnings) } }, options: options);
 
         IReadOnlyList<EpochResult> results = trainer.Train(train, validation);
 
@@ -87,10 +86,9 @@ public sealed class NonFiniteTrainingTests
         var options = new TrainerOptions
         {
             CheckpointDirectory = dir.Path,
-            EmaOptions = new ModelEmaOptions { NonFinite = NonFinitePolicy.Throw },
             Listeners = [poisonAfterEpoch1],
         };
-        using var trainer = new Trainer(model, Mse, s_params, options: options);
+        using var trainer = new Trainer(model, Mse, s_params with { EmaOptions = new ModelEmaOptions { NonFinite = NonFinitePolicy.Throw } }, options: options);
 
         var error = Assert.Throws<NonFiniteWeightsException>(() => trainer.Train(train, validation));
 

@@ -7,7 +7,8 @@ public sealed partial record TrainingParams
 {
     /// <summary>
     /// Every top-level key, with how it is read and written: THE list of training keys. A new key (the trainer's
-    /// settings) is one entry here plus its property; loading, unknown-key errors and ToJson follow from it.
+    /// settings) is one entry here plus its property; loading, unknown-key errors and ToJson follow from it. The EMA's
+    /// options that are keys load into <see cref="EmaOptions"/>, checked first by their ranges in ModelEmaOptions.
     /// </summary>
     private static readonly TrainingKey[] s_keys =
     [
@@ -17,10 +18,10 @@ public sealed partial record TrainingParams
         new("ema", (c, p, _) => p with { Ema = c.GetBoolean("ema", p.Ema) }, (w, p) => w.WriteBoolean("ema", p.Ema)),
         new(EmaConfigKeys.EmaParams, ReadEmaParams, WriteEmaParams),
         new("ema_teacher", (c, p, _) => p with { EmaTeacher = c.GetBoolean("ema_teacher", p.EmaTeacher) }, (w, p) => w.WriteBoolean("ema_teacher", p.EmaTeacher)),
-        new("ema_update_every", (c, p, _) => p with { EmaUpdateEvery = Ranges.EmaUpdateEvery.CheckedIn(c, c.GetInt32("ema_update_every", p.EmaUpdateEvery)) }, (w, p) => w.WriteNumber("ema_update_every", p.EmaUpdateEvery)),
-        new("ema_switch_every", (c, p, _) => p with { EmaSwitchEvery = Ranges.EmaSwitchEvery.CheckedIn(c, c.TryGetInt64("ema_switch_every", out long every) ? every : p.EmaSwitchEvery) }, (w, p) => w.WriteNumber("ema_switch_every", p.EmaSwitchEvery)),
-        new("ema_switch_blend", (c, p, _) => p with { EmaSwitchBlend = Ranges.EmaSwitchBlend.CheckedIn(c, c.GetDouble("ema_switch_blend", p.EmaSwitchBlend)) }, (w, p) => w.WriteNumber("ema_switch_blend", p.EmaSwitchBlend)),
-        new("ema_batch_scale", (c, p, _) => p with { EmaBatchScale = Ranges.EmaBatchScale.CheckedIn(c, c.GetDouble("ema_batch_scale", p.EmaBatchScale)) }, (w, p) => w.WriteNumber("ema_batch_scale", p.EmaBatchScale)),
+        new("ema_update_every", (c, p, _) => p with { EmaOptions = p.EmaOptions with { UpdateEvery = ModelEmaOptions.Ranges.UpdateEvery.CheckedIn(c, c.GetInt32("ema_update_every", p.EmaOptions.UpdateEvery)) } }, (w, p) => w.WriteNumber("ema_update_every", p.EmaOptions.UpdateEvery)),
+        new("ema_switch_every", (c, p, _) => p with { EmaOptions = p.EmaOptions with { SwitchEvery = ModelEmaOptions.Ranges.SwitchEvery.CheckedIn(c, c.TryGetInt64("ema_switch_every", out long every) ? every : p.EmaOptions.SwitchEvery) } }, (w, p) => w.WriteNumber("ema_switch_every", p.EmaOptions.SwitchEvery)),
+        new("ema_switch_blend", (c, p, _) => p with { EmaOptions = p.EmaOptions with { SwitchBlend = ModelEmaOptions.Ranges.SwitchBlend.CheckedIn(c, c.GetDouble("ema_switch_blend", p.EmaOptions.SwitchBlend)) } }, (w, p) => w.WriteNumber("ema_switch_blend", p.EmaOptions.SwitchBlend)),
+        new("ema_batch_scale", (c, p, _) => p with { EmaOptions = p.EmaOptions with { BatchScale = ModelEmaOptions.Ranges.BatchScale.CheckedIn(c, c.GetDouble("ema_batch_scale", p.EmaOptions.BatchScale)) } }, (w, p) => w.WriteNumber("ema_batch_scale", p.EmaOptions.BatchScale)),
         new("ema_recompute_bn", (c, p, _) => p with { EmaRecomputeBn = c.GetEnum("ema_recompute_bn", p.EmaRecomputeBn) }, (w, p) => w.WriteString("ema_recompute_bn", p.EmaRecomputeBn.ToString().ToLowerInvariant())),
         new("checkpoint_format", (c, p, _) => p with { CheckpointFormat = c.GetEnum("checkpoint_format", p.CheckpointFormat) }, (w, p) => w.WriteString("checkpoint_format", p.CheckpointFormat.ToString().ToLowerInvariant())),
     ];

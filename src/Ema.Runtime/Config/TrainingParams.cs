@@ -10,7 +10,7 @@ public sealed partial record TrainingParams
     private readonly int _maxEpochs = 1;
     private readonly int _batchAccumulate = 1;
     private readonly double _initialLr = 0.01;
-    private readonly int _emaUpdateEvery = 1;
+    private readonly ModelEmaOptions _emaOptions = new();
     private readonly EmaParams _emaParams = new ExpEmaParams();
 
     /// <summary><c>max_epochs</c>: how many epochs to train; at least 1. Default 1.</summary>
@@ -41,17 +41,6 @@ public sealed partial record TrainingParams
     public bool Ema { get; init; }
 
     /// <summary>
-    /// <c>ema_update_every</c>: update the EMA on every k-th optimizer step, with the decay <c>d(step)^k</c>
-    /// (<see cref="ModelEmaOptions.UpdateEvery"/>); at least 1. Default 1.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int EmaUpdateEvery
-    {
-        get => _emaUpdateEvery;
-        init => _emaUpdateEvery = Ranges.EmaUpdateEvery.Checked(value);
-    }
-
-    /// <summary>
     /// <c>checkpoint_format</c>: <c>"safetensors"</c> (the default: <c>ckpt_latest.safetensors</c>, <c>ckpt_best.safetensors</c>)
     /// or <c>"pth"</c>, PyTorch's format as SuperGradients writes it (<c>ckpt_latest.pth</c>, <c>ckpt_best.pth</c>).
     /// </summary>
@@ -66,8 +55,26 @@ public sealed partial record TrainingParams
     }
 
     /// <summary>
+    /// The options of the trainer's EMA, the one place they are set. Four are training keys, read and written as
+    /// <c>ema_update_every</c> (<see cref="ModelEmaOptions.UpdateEvery"/>), <c>ema_switch_every</c>
+    /// (<see cref="ModelEmaOptions.SwitchEvery"/>), <c>ema_switch_blend</c> (<see cref="ModelEmaOptions.SwitchBlend"/>)
+    /// and <c>ema_batch_scale</c> (<see cref="ModelEmaOptions.BatchScale"/>). The others (<see cref="ModelEmaOptions.Device"/>,
+    /// <see cref="ModelEmaOptions.FloatingDtype"/>, <see cref="ModelEmaOptions.NonFinite"/>, <see cref="ModelEmaOptions.Exclude"/>,
+    /// <see cref="ModelEmaOptions.Logger"/>, <see cref="ModelEmaOptions.TotalSteps"/>) are code-only: set them here in code;
+    /// <see cref="ToJson"/> does not write them and the loaders leave them at their defaults. The trainer passes the
+    /// total steps to every update itself. Default: <c>new ModelEmaOptions()</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public ModelEmaOptions EmaOptions
+    {
+        get => _emaOptions;
+        init => _emaOptions = value ?? throw new ArgumentNullException(nameof(EmaOptions));
+    }
+
+    /// <summary>
     /// The numeric keys' ranges, checked by the setters and, before them, by the binder (<c>s_keys</c>). A nested static
     /// class has its own initializer, so the ranges do not depend on the order of static fields across partial files.
+    /// The EMA's options' keys (<c>ema_update_every</c>, ...) have theirs in <see cref="ModelEmaOptions.Ranges"/>.
     /// </summary>
     private static class Ranges
     {
@@ -76,13 +83,5 @@ public sealed partial record TrainingParams
         public static readonly TrainingRange BatchAccumulate = new(nameof(TrainingParams.BatchAccumulate), "batch_accumulate", v => v >= 1, "at least 1");
 
         public static readonly TrainingRange InitialLr = new(nameof(TrainingParams.InitialLr), "initial_lr", v => v > 0 && double.IsFinite(v), "a finite number > 0");
-
-        public static readonly TrainingRange EmaUpdateEvery = new(nameof(TrainingParams.EmaUpdateEvery), "ema_update_every", v => v >= 1, "at least 1");
-
-        public static readonly TrainingRange EmaSwitchEvery = new(nameof(TrainingParams.EmaSwitchEvery), "ema_switch_every", v => v >= 0, "at least 0 (0 never switches)");
-
-        public static readonly TrainingRange EmaSwitchBlend = new(nameof(TrainingParams.EmaSwitchBlend), "ema_switch_blend", v => v > 0 && v <= 1, "in (0, 1]");
-
-        public static readonly TrainingRange EmaBatchScale = new(nameof(TrainingParams.EmaBatchScale), "ema_batch_scale", v => v > 0 && double.IsFinite(v), "a finite number > 0");
     }
 }

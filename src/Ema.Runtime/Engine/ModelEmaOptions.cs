@@ -2,7 +2,11 @@ using TorchSharp;
 
 namespace Ema;
 
-/// <summary>Where and in which precision a <see cref="ModelEma"/> keeps its weights.</summary>
+/// <summary>
+/// A <see cref="ModelEma"/>'s options: where and in which precision it keeps its weights, its cadence and averaging
+/// forms. The trainer's EMA takes <see cref="TrainingParams.EmaOptions"/> (JSON keys <c>ema_update_every</c>,
+/// <c>ema_switch_every</c>, <c>ema_switch_blend</c>, <c>ema_batch_scale</c>; the other members are set in code).
+/// </summary>
 public sealed record ModelEmaOptions
 {
     private readonly int _updateEvery = 1;
@@ -45,8 +49,7 @@ public sealed record ModelEmaOptions
     public int UpdateEvery
     {
         get => _updateEvery;
-        init => _updateEvery = value >= 1 ? value : throw ConfigErrors.ArgumentOutOfRange(
-            nameof(UpdateEvery), $"ModelEmaOptions.UpdateEvery = {ConfigErrors.Format(value)} is outside the allowed range: it must be at least 1 (1 updates on every step).");
+        init => _updateEvery = Ranges.UpdateEvery.Checked(value);
     }
 
     /// <summary>
@@ -70,8 +73,7 @@ public sealed record ModelEmaOptions
     public long SwitchEvery
     {
         get => _switchEvery;
-        init => _switchEvery = value >= 0 ? value : throw ConfigErrors.ArgumentOutOfRange(
-            nameof(SwitchEvery), $"ModelEmaOptions.SwitchEvery = {ConfigErrors.Format(value)} is outside the allowed range: it must be at least 0 (0 never switches).");
+        init => _switchEvery = Ranges.SwitchEvery.Checked(value);
     }
 
     /// <summary>
@@ -82,8 +84,7 @@ public sealed record ModelEmaOptions
     public double SwitchBlend
     {
         get => _switchBlend;
-        init => _switchBlend = value > 0.0 && value <= 1.0 ? value : throw ConfigErrors.ArgumentOutOfRange(
-            nameof(SwitchBlend), $"ModelEmaOptions.SwitchBlend = {ConfigErrors.Format(value)} is outside the allowed range (0, 1]: 1 copies the EMA into the model.");
+        init => _switchBlend = Ranges.SwitchBlend.Checked(value);
     }
 
     /// <summary>
@@ -95,8 +96,7 @@ public sealed record ModelEmaOptions
     public double BatchScale
     {
         get => _batchScale;
-        init => _batchScale = value > 0.0 && double.IsFinite(value) ? value : throw ConfigErrors.ArgumentOutOfRange(
-            nameof(BatchScale), $"ModelEmaOptions.BatchScale = {ConfigErrors.Format(value)} is outside the allowed range: it must be a positive finite number (1 keeps the decay).");
+        init => _batchScale = Ranges.BatchScale.Checked(value);
     }
 
     /// <summary>
@@ -104,6 +104,24 @@ public sealed record ModelEmaOptions
     /// frozen parameter that trains). Default null: none are written (<see cref="ModelEma.SkippedUpdates"/> still counts).
     /// </summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// The ranges of the options that are also training keys: the one rule the setters above check and, before them,
+    /// TrainingParams' binder (an <see cref="EmaConfigException"/> naming the key). A nested static class has its own
+    /// initializer, so the ranges exist before any setter runs, whatever the order of static fields.
+    /// </summary>
+    internal static class Ranges
+    {
+        private const string Owner = nameof(ModelEmaOptions);
+
+        public static readonly TrainingRange UpdateEvery = new(nameof(ModelEmaOptions.UpdateEvery), "ema_update_every", v => v >= 1, "at least 1", Owner);
+
+        public static readonly TrainingRange SwitchEvery = new(nameof(ModelEmaOptions.SwitchEvery), "ema_switch_every", v => v >= 0, "at least 0 (0 never switches)", Owner);
+
+        public static readonly TrainingRange SwitchBlend = new(nameof(ModelEmaOptions.SwitchBlend), "ema_switch_blend", v => v > 0 && v <= 1, "in (0, 1]", Owner);
+
+        public static readonly TrainingRange BatchScale = new(nameof(ModelEmaOptions.BatchScale), "ema_batch_scale", v => v > 0 && double.IsFinite(v), "a finite number > 0", Owner);
+    }
 }
 
 /// <summary>What an EMA update does when the model's weights are not finite.</summary>

@@ -5,30 +5,6 @@ namespace Ema;
 /// <summary>The training keys of the averaging forms: Switch EMA, batch scaling, BatchNorm recomputation.</summary>
 public sealed partial class Trainer
 {
-    /// <summary>
-    /// <c>ema_switch_every</c>, <c>ema_switch_blend</c> and <c>ema_batch_scale</c> onto the EMA's options; a value
-    /// set (not default) in both places and different is an error naming both, as for <c>ema_update_every</c>.
-    /// </summary>
-    private ModelEmaOptions WithAveragingKeys(ModelEmaOptions options)
-    {
-        long switchEvery = Pick(options.SwitchEvery, Params.EmaSwitchEvery, 0L, "ema_switch_every", nameof(ModelEmaOptions.SwitchEvery));
-        double switchBlend = Pick(options.SwitchBlend, Params.EmaSwitchBlend, 1.0, "ema_switch_blend", nameof(ModelEmaOptions.SwitchBlend));
-        double batchScale = Pick(options.BatchScale, Params.EmaBatchScale, 1.0, "ema_batch_scale", nameof(ModelEmaOptions.BatchScale));
-        return options with { SwitchEvery = switchEvery, SwitchBlend = switchBlend, BatchScale = batchScale };
-    }
-
-    private static T Pick<T>(T fromOptions, T fromParams, T defaultValue, string key, string option)
-        where T : IEquatable<T>
-    {
-        if (!fromOptions.Equals(defaultValue) && !fromParams.Equals(defaultValue) && !fromOptions.Equals(fromParams))
-        {
-            throw new ArgumentException(
-                $"training_params {key} = {fromParams} and TrainerOptions.EmaOptions.{option} = {fromOptions} disagree: set it in one place.");
-        }
-
-        return fromOptions.Equals(defaultValue) ? fromParams : fromOptions;
-    }
-
     /// <summary>The averaging keys act on the EMA: without <c>ema</c> they are an error, not silently ignored.</summary>
     private void CheckAveragingKeys()
     {
@@ -38,8 +14,8 @@ public sealed partial class Trainer
         }
 
         string? key = Params.EmaRecomputeBn != BatchNormRecompute.None ? "ema_recompute_bn"
-            : Params.EmaSwitchEvery != 0 ? "ema_switch_every"
-            : Params.EmaBatchScale != 1.0 ? "ema_batch_scale"
+            : Params.EmaOptions.SwitchEvery != 0 ? "ema_switch_every"
+            : Params.EmaOptions.BatchScale != 1.0 ? "ema_batch_scale"
             : null;
         if (key is not null)
         {

@@ -105,7 +105,7 @@ public sealed partial class Trainer : IDisposable
         }
 
         var context = new TrainingContext(Model, Optimizer, Params, batchesPerEpoch);
-        using EmaCallback? emaCallback = Params.Ema ? new EmaCallback(Params.EmaParams, EmaOptionsWithCadence()) : null;
+        using EmaCallback? emaCallback = Params.Ema ? new EmaCallback(Params.EmaParams, CheckedEmaOptions()) : null;
         var listeners = new List<ITrainingListener>();
         if (emaCallback is not null)
         {
@@ -348,27 +348,19 @@ public sealed partial class Trainer : IDisposable
         return (input, target);
     }
 
-    /// <summary>The EMA's options with training_params' <c>ema_update_every</c>; a different non-default value in both places is an error.</summary>
-    private ModelEmaOptions EmaOptionsWithCadence()
+    /// <summary>The EMA's options, <see cref="TrainingParams.EmaOptions"/>, once the trainer has checked that it can keep their cadence.</summary>
+    private ModelEmaOptions CheckedEmaOptions()
     {
-        ModelEmaOptions options = Options.EmaOptions ?? new ModelEmaOptions();
-        if (options.UpdateEvery != 1 && Params.EmaUpdateEvery != 1 && options.UpdateEvery != Params.EmaUpdateEvery)
-        {
-            throw new ArgumentException(
-                $"training_params ema_update_every = {Params.EmaUpdateEvery} and TrainerOptions.EmaOptions.UpdateEvery = {options.UpdateEvery} disagree: set the cadence in one place.");
-        }
-
-        ModelEmaOptions chosen = options.UpdateEvery != 1 ? options : options with { UpdateEvery = Params.EmaUpdateEvery };
-        chosen = WithAveragingKeys(chosen);
-        if (chosen.UpdateEvery != 1 && Params.BatchAccumulate != 1)
+        ModelEmaOptions options = Params.EmaOptions;
+        if (options.UpdateEvery != 1 && Params.BatchAccumulate != 1)
         {
             // The EMA's step is the global batch index: with accumulation, "every k-th step" would count batches,
             // not optimizer steps, and the d^k correction would be wrong.
             throw new ArgumentException(
-                $"ema_update_every = {chosen.UpdateEvery} with batch_accumulate = {Params.BatchAccumulate} is not supported: the cadence counts batches, not optimizer steps. Use one of the two.");
+                $"ema_update_every = {options.UpdateEvery} with batch_accumulate = {Params.BatchAccumulate} is not supported: the cadence counts batches, not optimizer steps. Use one of the two.");
         }
 
-        return chosen;
+        return options;
     }
 
     /// <summary>

@@ -2,7 +2,10 @@ using static TorchSharp.torch;
 
 namespace Ema;
 
-/// <summary>The trainer's code-only options (what is not in <see cref="TrainingParams"/>).</summary>
+/// <summary>
+/// The trainer's code-only options (what is not in <see cref="TrainingParams"/>; the EMA's options, code-only ones
+/// included, are <see cref="TrainingParams.EmaOptions"/>).
+/// </summary>
 public sealed record TrainerOptions
 {
     private readonly long? _batchesPerEpoch;
@@ -24,9 +27,6 @@ public sealed record TrainerOptions
 
     /// <summary>The device to train on: the model is moved there before the optimizer and the EMA are made, and each batch is moved there. Null: where the model is.</summary>
     public Device? Device { get; init; }
-
-    /// <summary>Where and in which precision to keep the EMA, or null for the model's own.</summary>
-    public ModelEmaOptions? EmaOptions { get; init; }
 
     /// <summary>
     /// The training batches per epoch, for training data that is a lazy sequence (not a collection): the EMA's total

@@ -99,7 +99,7 @@ public sealed class TrainerTrustTests
     {
         using var dir = new TempDir();
         List<(Tensor, Tensor)> data = Batches(4, seed: 73);
-        var trainingParams = new TrainingParams { MaxEpochs = 1, Ema = true, EmaParams = new ConstantEmaParams(0.9), EmaUpdateEvery = 2 };
+        var trainingParams = new TrainingParams { MaxEpochs = 1, Ema = true, EmaParams = new ConstantEmaParams(0.9), EmaOptions = new ModelEmaOptions { UpdateEvery = 2 } };
         using (var model = NewModel())
         using (var trainer = new Trainer(model, Mse, trainingParams, options: new TrainerOptions { CheckpointDirectory = dir.Path }))
         {
@@ -109,7 +109,7 @@ public sealed class TrainerTrustTests
         Assert.Equal("2", Checkpoint.ReadInfo(dir.File(Checkpoint.LatestFileName)).Metadata["ema_update_every"]);
         using var resumed = NewModel();
         Dictionary<string, float[]> before = Snapshot(resumed);
-        using (var trainer = new Trainer(resumed, Mse, trainingParams with { MaxEpochs = 2, EmaUpdateEvery = 1 }, options: new TrainerOptions { CheckpointDirectory = dir.Path, Resume = true }))
+        using (var trainer = new Trainer(resumed, Mse, trainingParams with { MaxEpochs = 2, EmaOptions = new ModelEmaOptions { UpdateEvery = 1 } }, options: new TrainerOptions { CheckpointDirectory = dir.Path, Resume = true }))
         {
             var error = Assert.Throws<CheckpointException>(() => trainer.Train(data, data));
             Assert.Contains("updated every 2 steps", error.Message, StringComparison.Ordinal);
