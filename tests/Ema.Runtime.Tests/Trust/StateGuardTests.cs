@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Ema.Runtime.Tests.Trust;
 
 /// <summary>
-/// One rule for every operation that writes a model's tensors (ModelOwnership.ThrowIfNotWritable): refused while the
+/// One rule for every operation that writes a model's tensors (TensorClaims.ThrowIfNotWritable): refused while the
 /// model holds an EMA's weights (inside UseEmaWeights) or is bound as a twin, naming the scope or the binding, with
 /// nothing changed.
 /// </summary>
