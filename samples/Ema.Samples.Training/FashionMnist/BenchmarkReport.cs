@@ -25,11 +25,11 @@ internal sealed class BenchmarkReport(List<SeedResult> ema, List<PeerSeedResult>
             md.AppendLine($"| {(form == "raw" ? "raw (no EMA)" : form)} | {string.Join(" | ", cells)} | {gain} |");
         }
 
-        var best = ema.Select(s => s.PostHoc.MaxBy(p => p.Accuracy)).ToList();
+        var best = ema.Select(s => s.PostHoc.Where(p => !double.IsNaN(p.Accuracy)).MaxBy(p => p.Accuracy)).ToList();
         md.AppendLine(Invariant($"| post-hoc, best sigma_rel per seed ({string.Join(", ", best.Select(b => b.SigmaRel))}) | {string.Concat(Enumerable.Repeat("| ", epochs - 1))}{Cell(best.Select(b => b.Accuracy).ToList())} | {Gain(best.Select(b => b.Accuracy).ToList(), RawAt(epochs - 1))} |"));
         md.AppendLine();
         md.AppendLine("Post-hoc EMA (synthesized after training from the power EMAs' snapshots), test accuracy (%) by sigma_rel: " +
-            string.Join(", ", ema[0].PostHoc.Select((p, i) => Invariant($"{p.SigmaRel}: {Cell(ema.Select(s => s.PostHoc[i].Accuracy).ToList())}"))) + ".");
+            string.Join(", ", ema[0].PostHoc.Select((p, i) => Invariant($"{p.SigmaRel}: {SweepCell(ema.Select(s => s.PostHoc[i].Accuracy).ToList())}"))) + ".");
         md.AppendLine();
 
         md.AppendLine("Cost: each EMA's update time as a share of the training step (forward, backward, SGD step), summed over the run, mean and min-max over the seeds:");
@@ -127,6 +127,15 @@ internal sealed class BenchmarkReport(List<SeedResult> ema, List<PeerSeedResult>
 
     private static string Cell(List<double> values) =>
         Invariant($"{values.Average() * 100:F2} ({values.Min() * 100:F2}-{values.Max() * 100:F2})");
+
+    /// <summary>A post-hoc sweep cell: the seeds whose snapshots could synthesize the profile (NaN: refused, fit more than 5% off).</summary>
+    private static string SweepCell(List<double> values)
+    {
+        List<double> synthesized = values.Where(v => !double.IsNaN(v)).ToList();
+        return synthesized.Count == values.Count ? Cell(values)
+            : synthesized.Count == 0 ? "not synthesized (the snapshots' fit is more than 5% off)"
+            : Invariant($"{Cell(synthesized)} in {synthesized.Count} of {values.Count} seeds (the others' fit is more than 5% off)");
+    }
 
     private static string Gain(List<double> form, List<double> raw)
     {

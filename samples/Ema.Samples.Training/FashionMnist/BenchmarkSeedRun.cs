@@ -8,7 +8,7 @@ namespace Ema.Samples.Training.FashionMnist;
 /// <param name="Accuracy">Test accuracy per epoch of each form: "raw", the schedules, "power 0.05" and "power 0.10".</param>
 /// <param name="StepSeconds">Time in forward, backward and optimizer steps over the run.</param>
 /// <param name="UpdateSeconds">Time in each EMA's updates over the run ("post-hoc" updates both power EMAs and snapshots).</param>
-/// <param name="PostHoc">Test accuracy of the EMA synthesized after training, per sigma_rel.</param>
+/// <param name="PostHoc">Test accuracy of the EMA synthesized after training, per sigma_rel (NaN: the snapshots cannot give that profile within 5%).</param>
 /// <param name="EmaBytes">One EMA's memory (its copy of the weights and buffers).</param>
 /// <param name="ModelBytes">The model's parameters and buffers.</param>
 internal sealed record SeedResult(int Seed, Dictionary<string, List<double>> Accuracy, double StepSeconds,
@@ -100,11 +100,7 @@ internal static class BenchmarkSeedRun
             long modelBytes = model.state_dict().Values.Sum(t => t.NumberOfElements * t.ElementSize);
             long emaBytes = emas["exp"].SizeInBytes;
             double[] grid = [0.02, 0.03, 0.05, 0.07, 0.10, 0.13, 0.16, 0.20, 0.25];
-            var sweep = grid.Select(sigma =>
-            {
-                PostHocEma.Synthesize(postHoc.Options.SnapshotDirectory, sigma, model); // the model's raw weights are done with
-                return (sigma, TrainingApp.Validate(model, test));
-            }).ToList();
+            var sweep = grid.Select(sigma => (sigma, SynthesizedAccuracy(postHoc.Options.SnapshotDirectory, sigma, model, test, output))).ToList();
             return new SeedResult(seed, accuracy, stepTicks / (double)Stopwatch.Frequency,
                 updateTicks.ToDictionary(u => u.Key, u => u.Value / (double)Stopwatch.Frequency), sweep, emaBytes, modelBytes);
         }
@@ -115,5 +111,25 @@ internal static class BenchmarkSeedRun
                 ema.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The test accuracy of the EMA synthesized at <paramref name="sigmaRel"/> (into the model: its raw weights are done
+    /// with), or NaN when the snapshots cannot give that profile closely enough: Synthesize refuses a fit more than 5%
+    /// off, and the sweep reports the refusal instead of a number for weights that are not the asked-for average.
+    /// </summary>
+    private static double SynthesizedAccuracy(string snapshots, double sigmaRel, nn.Module<Tensor, Tensor> model, List<(Tensor Input, Tensor Target)> test, TextWriter output)
+    {
+        try
+        {
+            PostHocEma.Synthesize(snapshots, sigmaRel, model);
+        }
+        catch (ArgumentOutOfRangeException refused) when (refused.ParamName == "sigmaRel")
+        {
+            output.WriteLine($"post-hoc sigma_rel {sigmaRel.ToString(System.Globalization.CultureInfo.InvariantCulture)}: not synthesized ({refused.Message})");
+            return double.NaN;
+        }
+
+        return TrainingApp.Validate(model, test);
     }
 }
