@@ -15,18 +15,9 @@ internal sealed class PostHocListener(string snapshotDirectory) : TrainingListen
 
     public override void OnTrainingStart(TrainingContext context)
     {
-        // Snapshots of an earlier run into the same folder would be mixed into this run's synthesis.
-        if (Directory.Exists(SnapshotDirectory))
-        {
-            foreach (string old in Directory.GetFiles(SnapshotDirectory, "posthoc-*.safetensors"))
-            {
-                File.Delete(old);
-            }
-        }
-
         _postHoc = new PostHocEma(context.Model, new PostHocEmaOptions
         {
-            SnapshotDirectory = SnapshotDirectory,
+            SnapshotDirectory = FreshSnapshots.In(SnapshotDirectory),
             SnapshotEvery = Math.Max(1, context.TotalSteps / 20),
         });
     }

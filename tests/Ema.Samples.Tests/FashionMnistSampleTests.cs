@@ -60,6 +60,25 @@ public sealed partial class FashionMnistSampleTests : IDisposable
         Assert.True(Checkpoint.ReadInfo(Path.Combine(_output, "ckpt_best.pth")).HasEma);
     }
 
+    [FashionMnistFact]
+    public void The_benchmark_run_twice_into_one_folder_starts_a_fresh_post_hoc_run_each_time()
+    {
+        string[] args = ["--data", "fashion-mnist", "--benchmark", "--seeds", "1", "--epochs", "1", "--train-subset", "512", "--test-subset", "256", "--out", _output];
+        string snapshots = Path.Combine(_output, "seed1", "posthoc");
+
+        var first = new StringWriter();
+        Assert.True(TrainingApp.Run(args, first, interactive: false) == 0, first.ToString());
+        string[] firstRun = Directory.GetFiles(snapshots, "posthoc-*.safetensors");
+        var second = new StringWriter();
+        int exitCode = TrainingApp.Run(args, second, interactive: false);
+
+        // PostHocEma refuses to start a run beside another run's snapshots; the benchmark owns its seed folders.
+        Assert.True(exitCode == 0, second.ToString());
+        string[] secondRun = Directory.GetFiles(snapshots, "posthoc-*.safetensors");
+        Assert.Equal(firstRun.Length, secondRun.Length);
+        Assert.Contains("Post-hoc EMA (synthesized after training", File.ReadAllText(Path.Combine(_output, "fashion_mnist_benchmark.md")), StringComparison.Ordinal);
+    }
+
     /// <summary>A config for a short run: the shipped default's decay (0.99) would leave a 31-step EMA near the initial weights.</summary>
     internal string WriteConfig(double decay)
     {

@@ -44,7 +44,7 @@ internal static class BenchmarkSeedRun
         };
         using var postHoc = new PostHocEma(model, new PostHocEmaOptions
         {
-            SnapshotDirectory = Path.Combine(directory, "posthoc"),
+            SnapshotDirectory = FreshSnapshots.In(Path.Combine(directory, "posthoc")),
             SnapshotEvery = Math.Max(1, totalSteps / 20),
         });
         try
