@@ -21,7 +21,7 @@ internal sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        bool pth = WeightsFile.IsPth(settings.Output);
+        bool pth = WeightsFile.CheckOutput(settings.Output, [settings.Input]);
         using var scope = NewDisposeScope();
         using CheckpointContent content = CheckpointContent.Open(settings.Input);
         CheckpointLayout layout = CheckpointLayouts.Recognize(content);

@@ -33,6 +33,9 @@ public static class EmaApp
             config.SetApplicationName("ema");
             config.Settings.Console = console;
             config.PropagateExceptions();
+            // A misspelt option (--rwa for --raw) or a stray argument must fail, not be ignored: ignored, it
+            // silently writes the other set of weights.
+            config.Settings.StrictParsing = true;
             config.AddCommand<InspectCommand>("inspect")
                 .WithDescription("Show what a checkpoint holds: format, layout, EMA and raw weights, tensors, dtypes, bytes, metadata.")
                 .WithExample("inspect", "model_best.pth.tar", "--json");
@@ -53,7 +56,9 @@ public static class EmaApp
         }
         catch (Exception e) when (e is CheckpointException or ArgumentException or IOException or UnauthorizedAccessException or CommandAppException or InvalidOperationException)
         {
-            error.WriteLine($"ema: {e.Message}");
+            // A value an option's converter refused: its message names the option; Spectre's wrapper names only the type.
+            string message = e is CommandAppException { InnerException: FormatException refused } ? refused.Message : e.Message;
+            error.WriteLine($"ema: {message}");
             return Failure;
         }
     }

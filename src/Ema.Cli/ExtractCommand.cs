@@ -29,7 +29,7 @@ internal sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         string output = settings.Output!;
-        _ = WeightsFile.IsPth(output); // the extension is checked before anything is read
+        _ = WeightsFile.CheckOutput(output, [settings.File]); // before anything is read
         using var scope = NewDisposeScope();
         using CheckpointContent content = CheckpointContent.Open(settings.File);
         CheckpointLayout layout = CheckpointLayouts.Recognize(content);

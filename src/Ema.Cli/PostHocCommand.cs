@@ -17,10 +17,12 @@ internal sealed class PostHocCommand(IAnsiConsole console) : Command<PostHocComm
 
         [CommandOption("--sigma-rel <S>")]
         [Description("The EMA length wanted, in (0, 1/sqrt(12)).")]
+        [TypeConverter(typeof(SigmaRelConverter))]
         public double? SigmaRel { get; init; }
 
         [CommandOption("--at-step <N>")]
         [Description("The step it is wanted at; default: the last snapshot's.")]
+        [TypeConverter(typeof(StepConverter))]
         public long? AtStep { get; init; }
 
         [CommandOption("-o|--output <OUT>")]
@@ -36,7 +38,7 @@ internal sealed class PostHocCommand(IAnsiConsole console) : Command<PostHocComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         string output = settings.Output!;
-        _ = WeightsFile.IsPth(output);
+        _ = WeightsFile.CheckOutput(output, PostHocSnapshot.ListExisting(settings.Directory).Select(s => s.Path));
         Dictionary<string, Tensor> tensors = [];
         console.Status().Start("synthesizing from the snapshots, one snapshot and one tensor at a time", _ =>
             tensors = PostHocEma.SynthesizeTensors(settings.Directory, settings.SigmaRel!.Value, settings.AtStep));

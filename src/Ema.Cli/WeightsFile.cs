@@ -31,6 +31,33 @@ internal static class WeightsFile
         }
     }
 
+    /// <summary>
+    /// The one rule for a command's output, checked before anything is read: its extension chooses the format
+    /// (<see cref="IsPth"/>), and it is none of the files the command reads. Writing over an input would replace a
+    /// whole checkpoint (raw weights, optimizer, metadata) or a post-hoc snapshot with the extract, and the atomic
+    /// rename would make that loss complete; so the same file, by any path (relative, <c>..</c>, a symbolic link
+    /// to it or to a directory above it), is refused.
+    /// </summary>
+    /// <param name="output">The file to write.</param>
+    /// <param name="inputs">The files the command reads.</param>
+    /// <returns>Whether the output is PyTorch's format.</returns>
+    public static bool CheckOutput(string output, IEnumerable<string> inputs)
+    {
+        bool pth = IsPth(output);
+        string target = CanonicalPath(output);
+        foreach (string input in inputs)
+        {
+            if (string.Equals(CanonicalPath(input), target, PathComparison))
+            {
+                throw new ArgumentException(
+                    $"The output '{output}' is the input '{input}': writing it would replace what the command reads and lose what it holds. Write to another file.",
+                    nameof(output));
+            }
+        }
+
+        return pth;
+    }
+
     /// <summary>Whether the output is PyTorch's format (by extension); anything but .safetensors, .pth and .pt is refused.</summary>
     public static bool IsPth(string output) =>
         CheckpointFormats.Of(output) switch
@@ -55,6 +82,24 @@ internal static class WeightsFile
                 SafetensorsWriter.Write(stream, tensors, metadata);
             }
         });
+    }
+
+    /// <summary>File names differ by case on Linux only, among the systems .NET runs on (by default).</summary>
+    private static StringComparison PathComparison => OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+
+    /// <summary>The absolute path with every symbolic link along it resolved (the file need not exist).</summary>
+    private static string CanonicalPath(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? parent = Path.GetDirectoryName(full);
+        if (parent is null)
+        {
+            return full;
+        }
+
+        string resolved = Path.Combine(CanonicalPath(parent), Path.GetFileName(full));
+        FileSystemInfo? target = new FileInfo(resolved).LinkTarget is null ? null : File.ResolveLinkTarget(resolved, returnFinalTarget: true);
+        return target is null ? resolved : CanonicalPath(target.FullName);
     }
 
     public static void Dispose(IEnumerable<KeyValuePair<string, Tensor>> tensors)
