@@ -57,7 +57,7 @@ internal static class CheckpointLayouts
     public static CheckpointLayout Recognize(CheckpointContent content)
     {
         var facts = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (content.Has(CheckpointKeys.EmaNet) || content.Has(CheckpointKeys.Net) && content is not PthContent || HasEntry(content, CheckpointKeys.Net))
+        if (content is PthContent ? content.Has(CheckpointKeys.EmaNet) || HasEntry(content, CheckpointKeys.Net) : IsEmaSafetensors(content))
         {
             return EmaLayout(content, facts);
         }
@@ -173,6 +173,22 @@ internal static class CheckpointLayouts
         global.StartsWith("ultralytics.", StringComparison.Ordinal)
             ? $"This is an Ultralytics checkpoint: its 'ema' (or 'model') is {UltralyticsAdvice(Path.GetFileName(path), "ema")}"
             : null;
+
+    /// <summary>The tensor names Ema's safetensors checkpoints hold: its sections' prefixes and the optimizer's state.</summary>
+    private static readonly string[] s_emaSectionPrefixes =
+        [CheckpointKeys.NetPrefix, CheckpointKeys.EmaNetPrefix, CheckpointKeys.BemaAverage + CheckpointKeys.Separator, CheckpointKeys.BemaAnchor + CheckpointKeys.Separator];
+
+    /// <summary>
+    /// Whether a safetensors file is Ema's layout (<c>net.*</c>, <c>ema_net.*</c>): it has one of those sections, and
+    /// either Ema's format version in its metadata or no tensor outside Ema's names. A plain state dict of a model
+    /// with a submodule named <c>net</c> (<c>net.0.weight</c> beside <c>head.weight</c>) is not: read as Ema's, its
+    /// other tensors would be silently left out and the rest renamed.
+    /// </summary>
+    private static bool IsEmaSafetensors(CheckpointContent content) =>
+        content is SafetensorsContent safetensors
+        && (content.Has(CheckpointKeys.EmaNet) || content.Has(CheckpointKeys.Net))
+        && (content.FormatVersion is not null || safetensors.Tensors.Keys.All(name =>
+            name == CheckpointKeys.OptimizerState || s_emaSectionPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal))));
 
     private static bool HasEntry(CheckpointContent content, string key) => content is PthContent && content.Entries.Contains(key, StringComparer.Ordinal);
 
