@@ -30,6 +30,8 @@ internal sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComm
             throw new CheckpointException(settings.Input, layout.EmaAbsent ?? "the checkpoint holds no weights.");
         }
 
+        WeightsFile.RequireFormatHolds(settings.Input, settings.Output, pth, layout.Raw);
+        WeightsFile.RequireFormatHolds(settings.Input, settings.Output, pth, layout.Ema);
         List<KeyValuePair<string, Tensor>> net = layout.Raw is null ? [] : WeightsFile.Read(content, layout.Raw);
         List<KeyValuePair<string, Tensor>> emaNet = layout.Ema is null ? [] : WeightsFile.Read(content, layout.Ema);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["source_layout"] = layout.Name };

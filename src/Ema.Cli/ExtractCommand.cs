@@ -29,11 +29,12 @@ internal sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         string output = settings.Output!;
-        _ = WeightsFile.CheckOutput(output, [settings.File]); // before anything is read
+        bool pth = WeightsFile.CheckOutput(output, [settings.File]); // before anything is read
         using var scope = NewDisposeScope();
         using CheckpointContent content = CheckpointContent.Open(settings.File);
         CheckpointLayout layout = CheckpointLayouts.Recognize(content);
         WeightsEntry entry = layout.Choose(settings.File, settings.Raw ? CheckpointWeights.Raw : CheckpointWeights.Ema);
+        WeightsFile.RequireFormatHolds(settings.File, output, pth, entry);
         long total = entry.Read().Values.Sum(t => t.Length);
         List<KeyValuePair<string, Tensor>> tensors = [];
         console.Progress().Start(progress =>

@@ -58,6 +58,28 @@ internal static class WeightsFile
         return pth;
     }
 
+    /// <summary>
+    /// Refuses, before any tensor data is read, a set of weights the output's format cannot hold (a complex tensor in
+    /// safetensors), naming the tensor, its dtype and the format that holds it; the writer would throw half-way.
+    /// </summary>
+    public static void RequireFormatHolds(string input, string output, bool pth, WeightsEntry? entry)
+    {
+        if (pth || entry is null)
+        {
+            return;
+        }
+
+        foreach ((string name, StoredTensor stored) in entry.Read())
+        {
+            if (!SafetensorsDtype.Holds(stored.Type))
+            {
+                throw new CheckpointException(input,
+                    $"its dtype {stored.Type} has no safetensors name (safetensors holds {SafetensorsDtype.Known}), so '{output}' cannot hold it; write a .pth or .pt file instead.",
+                    stored.Name);
+            }
+        }
+    }
+
     /// <summary>Whether the output is PyTorch's format (by extension); anything but .safetensors, .pth and .pt is refused.</summary>
     public static bool IsPth(string output) =>
         CheckpointFormats.Of(output) switch

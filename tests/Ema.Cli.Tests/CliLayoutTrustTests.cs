@@ -41,3 +41,34 @@ public sealed class CliLayoutTrustTests
         Ema.Cli.WeightsFile.Dispose(tensors);
     }
 }
+
+/// <summary>A tensor the output format cannot hold is refused before anything is read or written, naming it.</summary>
+public sealed class CliDtypeTests
+{
+    [Theory]
+    [InlineData("extract")]
+    [InlineData("convert")]
+    public void A_complex_tensor_into_safetensors_is_refused_naming_it_and_pth_is_suggested(string command)
+    {
+        using var dir = new TempDir();
+        string input = dir.File("complex.pth");
+        using (Tensor complexTensor = complex(tensor(new float[] { 1, 2 }), tensor(new float[] { 3, 4 })))
+        using (Tensor weight = ones(2))
+        using (FileStream stream = File.Create(input))
+        {
+            PthWriter.Write(stream, [new("w", weight), new("rotation", complexTensor)]);
+        }
+
+        string output = dir.File("out.safetensors");
+        string[] args = command == "extract" ? ["extract", input, "-o", output, "--raw"] : ["convert", input, output];
+
+        // Before: an unhandled NotSupportedException with a stack trace (exit code 134), naming neither file nor tensor.
+        (int code, _, string error) = InProcess(args);
+        Assert.Equal(1, code);
+        Assert.Contains("'rotation'", error, StringComparison.Ordinal);
+        Assert.Contains("ComplexFloat32", error, StringComparison.Ordinal);
+        Assert.Contains(".pth", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+        Assert.Equal([input], Directory.GetFiles(dir.Path));
+    }
+}

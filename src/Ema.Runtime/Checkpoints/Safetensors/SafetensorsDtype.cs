@@ -11,6 +11,9 @@ internal static class SafetensorsDtype
     /// <summary>The dtype names accepted, for error messages.</summary>
     public static string Known => string.Join(", ", s_table.Select(e => e.Name));
 
+    /// <summary>Whether safetensors has a name for <paramref name="type"/> (complex dtypes, say, have none).</summary>
+    public static bool Holds(ScalarType type) => s_table.Any(e => e.Type == type);
+
     public static string NameOf(ScalarType type)
     {
         foreach ((string name, ScalarType t, _) in s_table)
