@@ -18,12 +18,12 @@ internal abstract class OptionNumberConverter<T>(string option, string example) 
         string text = (string)value;
         return T.TryParse(text, NumberStyles.Float & ~NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out T number)
             ? number
-            : throw new FormatException($"{option} '{text}' is not a number; write it as {example}.");
+            : throw new FormatException($"{option} '{text}' is not {example}.");
     }
 }
 
 /// <summary><c>--sigma-rel</c>: a decimal number such as 0.05.</summary>
-internal sealed class SigmaRelConverter() : OptionNumberConverter<double>("--sigma-rel", "a decimal number with a dot, e.g. 0.05");
+internal sealed class SigmaRelConverter() : OptionNumberConverter<double>("--sigma-rel", "a number; write it with a dot, e.g. 0.05");
 
 /// <summary><c>--at-step</c>: a whole number such as 6000.</summary>
-internal sealed class StepConverter() : OptionNumberConverter<long>("--at-step", "a whole number, e.g. 6000");
+internal sealed class StepConverter() : OptionNumberConverter<long>("--at-step", "a whole number up to 9223372036854775807, e.g. 6000");
