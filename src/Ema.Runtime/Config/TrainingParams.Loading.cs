@@ -109,6 +109,12 @@ public sealed partial record TrainingParams
             result = key.Read(config, result, warn);
         }
 
+        // Each key is in range; the one rule between two of them, named as the config names them.
+        if (result.EmaOptions.CadenceConflict(config.FullKey("ema_switch_every"), config.FullKey("ema_update_every")) is { } conflict)
+        {
+            throw config.Error("ema_switch_every", conflict);
+        }
+
         return result;
     }
 }

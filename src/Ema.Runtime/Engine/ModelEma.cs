@@ -65,12 +65,9 @@ public sealed partial class ModelEma : IDisposable
             throw new ArgumentException($"ModelEmaOptions.FloatingDtype = {dtype} is not a floating-point dtype; use Float32, Float64, BFloat16 or Float16.", nameof(options));
         }
 
-        if (options.SwitchEvery % options.UpdateEvery != 0)
+        if (options.CadenceConflict("ModelEmaOptions.SwitchEvery", nameof(ModelEmaOptions.UpdateEvery)) is { } conflict)
         {
-            // Switches happen after an update; on a step the cadence skips there is none, and the switch would be lost.
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"ModelEmaOptions.SwitchEvery = {options.SwitchEvery} is not a multiple of UpdateEvery = {options.UpdateEvery}: switches must fall on steps where the EMA updates."),
-                nameof(options));
+            throw new ArgumentException(conflict, nameof(options));
         }
 
         EmaParams = parameters;

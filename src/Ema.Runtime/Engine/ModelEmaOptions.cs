@@ -106,6 +106,19 @@ public sealed record ModelEmaOptions
     public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 
     /// <summary>
+    /// The one rule between two options: <see cref="SwitchEvery"/> must be a multiple of <see cref="UpdateEvery"/>
+    /// (a switch happens after an update; on a step the cadence skips there is none, and the switch would be lost).
+    /// Checked by <see cref="ModelEma"/>, TrainingParams' binder and the trainer, each naming the options as its
+    /// caller knows them.
+    /// </summary>
+    /// <param name="switchEvery">How the caller names <see cref="SwitchEvery"/> (<c>ema_switch_every</c>).</param>
+    /// <param name="updateEvery">How the caller names <see cref="UpdateEvery"/>.</param>
+    /// <returns>The message, or null when the cadences agree.</returns>
+    internal string? CadenceConflict(string switchEvery, string updateEvery) =>
+        SwitchEvery % UpdateEvery == 0 ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{switchEvery} = {SwitchEvery} is not a multiple of {updateEvery} = {UpdateEvery}: switches must fall on steps where the EMA updates.");
+
+    /// <summary>
     /// The ranges of the options that are also training keys: the one rule the setters above check and, before them,
     /// TrainingParams' binder (an <see cref="EmaConfigException"/> naming the key). A nested static class has its own
     /// initializer, so the ranges exist before any setter runs, whatever the order of static fields.
