@@ -1,6 +1,7 @@
 // Over 300 lines: the public checkpoint API (Save, LoadForInference, Resume, ReadInfo) and the one matching rule
 // they share (Match: every missing, unexpected and misfit tensor at once). Formats are Pth/ and Safetensors/, layouts
 // Layouts/, atomic writes Files/.
+using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -369,6 +370,7 @@ public static class Checkpoint
         int faults = missing.Count + unexpected.Count + misfits.Count;
         if (faults == 0)
         {
+            RefuseValuesBeyondTheTargetDtype(content, sources, prefix, targets);
             return sources;
         }
 
@@ -399,6 +401,27 @@ public static class Checkpoint
 
         message.Length--; // the last ';'
         throw new CheckpointException(content.Path, message.Append('.').ToString());
+    }
+
+    /// <summary>
+    /// Where a stored floating tensor goes into a narrower dtype (float32 into a float16 model, float64 into float32),
+    /// a finite value beyond the narrower dtype's range would load as infinity: a wrong weight, silently. Such a
+    /// tensor is refused, naming it and the value, before anything is written (the one check that reads tensor data
+    /// before the copy: only the narrowed tensors, once each; a load without narrowing reads nothing more).
+    /// </summary>
+    private static void RefuseValuesBeyondTheTargetDtype(CheckpointContent content, Dictionary<string, StoredTensor> sources, string prefix, Dictionary<string, Tensor> targets)
+    {
+        foreach ((string name, Tensor target) in targets)
+        {
+            StoredTensor source = sources[name];
+            double limit = FloatingDtypes.NarrowingLimit(source.Type, target.dtype);
+            if (double.IsFinite(limit) && TensorStreaming.LargestBeyond(content.Stream, source, limit) is { } value)
+            {
+                throw new CheckpointException(content.Path, string.Create(CultureInfo.InvariantCulture,
+                    $"it holds {value:R} ({source.Type}), beyond {limit:R}, the largest finite value of the model's {target.dtype}: loaded, it would become infinity. Load it into a model of {source.Type} (or a wider dtype); nothing was loaded."),
+                    prefix + name);
+            }
+        }
     }
 
     /// <summary>

@@ -70,6 +70,44 @@ internal static class TensorStreaming
         }
     }
 
+    /// <summary>
+    /// The largest finite magnitude among <paramref name="source"/>'s values that exceeds <paramref name="limit"/>
+    /// (a value a narrower dtype would turn into infinity), or null when there is none. Reads the tensor's bytes
+    /// through one staging tensor of <see cref="ChunkBytes"/>; nothing else is allocated.
+    /// </summary>
+    public static double? LargestBeyond(Stream stream, StoredTensor source, double limit)
+    {
+        long count = source.Shape.Aggregate(1L, (a, b) => a * b);
+        if (count == 0 || !FloatingDtypes.Contains(source.Type))
+        {
+            return null;
+        }
+
+        int elementSize = (int)(source.Length / count);
+        long chunkElements = Math.Max(1, ChunkBytes / elementSize);
+        using var scope = NewDisposeScope();
+        using Tensor staging = empty(Math.Min(chunkElements, count), source.Type);
+        stream.Position = source.Offset;
+        double? largest = null;
+        for (long start = 0; start < count; start += chunkElements)
+        {
+            long n = Math.Min(chunkElements, count - start);
+            using Tensor stage = staging.narrow(0, 0, n);
+            stream.ReadExactly(stage.bytes);
+            using Tensor magnitude = stage.abs().to(ScalarType.Float64);
+            // NaN and infinity in the file are the file's own values (docs/reliability.md, Limits); only a finite
+            // value the conversion would make infinite is the loader's doing.
+            using Tensor finite = magnitude.nan_to_num(0.0, 0.0, 0.0);
+            double max = finite.max().item<double>();
+            if (max > limit && (largest is null || max > largest))
+            {
+                largest = max;
+            }
+        }
+
+        return largest;
+    }
+
     /// <summary>Hands a tensor's bytes (little-endian, C order) to <paramref name="sink"/>, one chunk at a time.</summary>
     /// <param name="tensor">Any tensor, on any device.</param>
     /// <param name="sink">Takes each chunk (a stream's Write, or the zip writer's, which also computes the CRC-32).</param>
