@@ -78,6 +78,16 @@ internal abstract class CheckpointContent(string path, FileStream stream) : IDis
     /// </summary>
     public static CheckpointContent Open(string path)
     {
+        if (Directory.Exists(path))
+        {
+            // Opening a directory fails as "access denied", which sends the user looking at permissions.
+            string files = string.Join(", ", Directory.GetFiles(path)
+                .Where(f => CheckpointFormats.Of(f) is not null || f.EndsWith(".bin", StringComparison.Ordinal) || f.EndsWith(".ckpt", StringComparison.Ordinal) || f.EndsWith(".tar", StringComparison.Ordinal))
+                .Select(f => $"'{System.IO.Path.GetFileName(f)}'").Order(StringComparer.Ordinal));
+            throw new CheckpointException(path,
+                $"the path is a directory, not a checkpoint file; pass the weights file inside it ({(files.Length > 0 ? files : "it holds no .safetensors, .pth, .pt, .bin, .ckpt or .tar file")}).");
+        }
+
         FileStream stream;
         try
         {

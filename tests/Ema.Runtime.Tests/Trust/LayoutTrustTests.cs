@@ -68,3 +68,25 @@ public sealed class LayoutTrustTests
         Assert.Equal(["head.bias", "head.weight", "net.bias", "net.weight"], layout.Ema!.Read().Keys.Order(StringComparer.Ordinal));
     }
 }
+
+/// <summary>A directory given where a checkpoint file is expected is named as a directory, with the files it holds.</summary>
+public sealed class DirectoryPathTests
+{
+    [Fact]
+    public void A_directory_is_named_as_such_listing_its_weights_files()
+    {
+        using var dir = new TempDir();
+        string folder = Path.Combine(dir.Path, "unet_ema");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), "{}");
+        File.WriteAllBytes(Path.Combine(folder, "diffusion_pytorch_model.safetensors"), [0]);
+        using var model = new LinearBatchNorm();
+
+        var error = Assert.Throws<CheckpointException>(() => Checkpoint.LoadForInference(model, folder));
+
+        // Before: "the file cannot be opened: Access to the path '...' is denied."
+        Assert.DoesNotContain("denied", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is a directory", error.Message, StringComparison.Ordinal);
+        Assert.Contains("diffusion_pytorch_model.safetensors", error.Message, StringComparison.Ordinal);
+    }
+}
