@@ -37,7 +37,7 @@ internal sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComm
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["source_layout"] = layout.Name };
         try
         {
-            AtomicFile.Write(settings.Output, stream =>
+            WeightsFile.WriteAtomically(settings.Output, stream =>
             {
                 if (pth)
                 {

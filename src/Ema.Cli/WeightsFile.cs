@@ -93,7 +93,7 @@ internal static class WeightsFile
     public static void WriteStateDict(string output, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         bool pth = IsPth(output);
-        AtomicFile.Write(output, stream =>
+        WriteAtomically(output, stream =>
         {
             if (pth)
             {
@@ -104,6 +104,22 @@ internal static class WeightsFile
                 SafetensorsWriter.Write(stream, tensors, metadata);
             }
         });
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="output"/> atomically (the previous file stays whole if anything fails); a file-system
+    /// error names the output, not the temporary file or the parent directory the system reports.
+    /// </summary>
+    public static void WriteAtomically(string output, Action<Stream> write)
+    {
+        try
+        {
+            AtomicFile.Write(output, write);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write the output '{output}' (nothing was replaced): {e.Message}", e);
+        }
     }
 
     /// <summary>File names differ by case on Linux only, among the systems .NET runs on (by default).</summary>

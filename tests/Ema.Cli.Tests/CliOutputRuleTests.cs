@@ -102,3 +102,25 @@ public sealed class CliOutputRuleTests
         }
     }
 }
+
+/// <summary>An output that cannot be written names the output, not a temporary file or a parent directory.</summary>
+public sealed class CliUnwritableOutputTests
+{
+    [Theory]
+    [InlineData("extract")]
+    [InlineData("convert")]
+    public void An_output_below_a_file_is_refused_naming_the_output(string command)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("afile"), "not a directory");
+        string output = Path.Combine(dir.File("afile"), "out.safetensors");
+        string input = Fixture("timm_checkpoint.pth.tar");
+        string[] args = command == "extract" ? ["extract", input, "-o", output] : ["convert", input, output];
+
+        (int code, _, string error) = InProcess(args);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"'{output}'", error, StringComparison.Ordinal);
+        Assert.Equal("not a directory", File.ReadAllText(dir.File("afile")));
+    }
+}
