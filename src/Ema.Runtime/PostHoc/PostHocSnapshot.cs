@@ -78,8 +78,9 @@ internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, 
 
             snapshots.Add(new PostHocSnapshot(
                 path,
-                ParseMetadata(path, metadata, SigmaRelKey, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
-                ParseMetadata(path, metadata, StepKey, s => long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)),
+                // What PostHocEma writes, and nothing else: a damaged value is the file's fault, not the caller's argument.
+                ParseMetadata(path, metadata, SigmaRelKey, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture), PowerProfile.InRange, "a sigma_rel in (0, 1/sqrt(12))"),
+                ParseMetadata(path, metadata, StepKey, s => long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture), step => step >= 1, "a step >= 1"),
                 metadata.GetValueOrDefault(SignatureKey) ?? throw new CheckpointException(path, $"the post-hoc snapshot has no '{SignatureKey}' in its __metadata__."),
                 metadata.GetValueOrDefault(RunIdKey)));
         }
@@ -132,13 +133,17 @@ internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, 
         return copy;
     }
 
-    private static T ParseMetadata<T>(string path, IReadOnlyDictionary<string, string> metadata, string key, Func<string, T> parse)
+    private static T ParseMetadata<T>(string path, IReadOnlyDictionary<string, string> metadata, string key, Func<string, T> parse, Func<T, bool> valid, string allowed)
     {
         if (metadata.TryGetValue(key, out string? text))
         {
             try
             {
-                return parse(text);
+                T value = parse(text);
+                if (valid(value))
+                {
+                    return value;
+                }
             }
             catch (FormatException)
             {
@@ -148,6 +153,6 @@ internal sealed record PostHocSnapshot(string Path, double SigmaRel, long Step, 
             }
         }
 
-        throw new CheckpointException(path, $"the post-hoc snapshot's __metadata__ has no valid '{key}' (found '{text}').");
+        throw new CheckpointException(path, $"the post-hoc snapshot's __metadata__ has no valid '{key}' (found '{text}'; PostHocEma writes {allowed}): the file is damaged or was edited.");
     }
 }

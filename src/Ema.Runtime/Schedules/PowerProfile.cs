@@ -16,9 +16,12 @@ internal static class PowerProfile
     /// <c>s = sigma_rel^-2</c>, which is <c>(gamma + 2)^2 (gamma + 3) = s (gamma + 1)</c>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">sigma_rel is not in (0, 1/sqrt(12)).</exception>
+    /// <summary>Whether <paramref name="sigmaRel"/> is a power EMA's length: in (0, 1/sqrt(12)) (NaN is not).</summary>
+    public static bool InRange(double sigmaRel) => sigmaRel > 0.0 && sigmaRel < MaxSigmaRel;
+
     public static double GammaOf(double sigmaRel)
     {
-        if (!(sigmaRel > 0.0 && sigmaRel < MaxSigmaRel))
+        if (!InRange(sigmaRel))
         {
             throw ConfigErrors.ArgumentOutOfRange(nameof(sigmaRel), string.Create(CultureInfo.InvariantCulture,
                 $"sigma_rel = {sigmaRel:R} is outside the allowed range: sigma_rel must be > 0 and < 1/sqrt(12) = {MaxSigmaRel:R}, so that gamma > 0."));
