@@ -35,7 +35,14 @@ internal sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComm
         CheckpointLayout layout = CheckpointLayouts.Recognize(content);
         WeightsEntry entry = layout.Choose(settings.File, settings.Raw ? CheckpointWeights.Raw : CheckpointWeights.Ema);
         WeightsFile.RequireFormatHolds(settings.File, output, pth, entry);
-        long total = entry.Read().Values.Sum(t => t.Length);
+        Dictionary<string, StoredTensor> stored = entry.Read();
+        if (stored.Count == 0)
+        {
+            // An empty state dict written with exit code 0 would pass for the weights downstream.
+            throw new CheckpointException(settings.File, $"'{entry.Key}' holds no tensors: there are no weights to extract.");
+        }
+
+        long total = stored.Values.Sum(t => t.Length);
         List<KeyValuePair<string, Tensor>> tensors = [];
         console.Progress().Start(progress =>
         {

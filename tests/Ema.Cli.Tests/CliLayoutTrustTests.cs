@@ -72,3 +72,30 @@ public sealed class CliDtypeTests
         Assert.Equal([input], Directory.GetFiles(dir.Path));
     }
 }
+
+/// <summary>A set of weights with no tensors is not handed out as an (empty) state dict with exit code 0.</summary>
+public sealed class CliEmptyWeightsTests
+{
+    [Fact]
+    public void Extracting_an_empty_ema_net_is_refused_naming_the_entry()
+    {
+        using var dir = new TempDir();
+        string input = dir.File("sg.pth");
+        using (Tensor weight = ones(2))
+        using (FileStream stream = File.Create(input))
+        {
+            PthWriter.Write(stream, [
+                new(CheckpointKeys.Net, new List<KeyValuePair<string, Tensor>> { new("w", weight) }),
+                new(CheckpointKeys.EmaNet, new List<KeyValuePair<string, Tensor>>()),
+            ]);
+        }
+
+        string output = dir.File("ema.safetensors");
+        (int code, string stdout, string error) = InProcess("extract", input, "-o", output);
+
+        // Before: "wrote 0 tensors (0 B) of 'ema_net'", exit code 0.
+        Assert.True(code == 1, stdout);
+        Assert.Contains("'ema_net' holds no tensors", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+}
