@@ -121,7 +121,7 @@ public sealed class PostHocEma : IDisposable
     /// <param name="sigmaRel">The profile wanted, in (0, 1/sqrt(12)).</param>
     /// <param name="model">The model of the snapshots; its weights are replaced.</param>
     /// <param name="atStep">The step wanted: a snapshot step; default: the last snapshot's. Snapshots after it are not used.</param>
-    /// <exception cref="ArgumentException">No snapshots, one profile only, <paramref name="atStep"/> before the first snapshot or between two snapshot steps, or snapshots of another model.</exception>
+    /// <exception cref="ArgumentException">No snapshots, one profile only, <paramref name="atStep"/> before the first snapshot or between two snapshot steps, snapshots of another model, or a synthesized value the model's dtype cannot hold (beyond float16's 65504 for a float16 model; nothing is changed).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="sigmaRel"/> is out of range or too far from the tracked profiles for the snapshots to make it (the fit is more than 5% off), or <paramref name="atStep"/> is past the last snapshot.</exception>
     /// <exception cref="InvalidOperationException">The model computes with an EMA's weights (inside <see cref="ModelEma.UseEmaWeights"/>) or is bound as a twin (<see cref="ModelEma.BindTwin"/>); nothing is read or changed.</exception>
     public static void Synthesize(string snapshotDirectory, double sigmaRel, nn.Module model, long? atStep = null)

@@ -44,6 +44,20 @@ internal static class PostHocSynthesis
                     RequireAll(snapshots[i], seen, targets.Count);
                 }
 
+                // A weighted sum of finite snapshots can still lie beyond a narrower model dtype (float16's 65504 for a
+                // float32 run synthesized into a float16 model): copied in, it would become infinity, silently. Every
+                // sum is checked before any target is written.
+                foreach ((string name, Tensor sum) in sums)
+                {
+                    Tensor target = targets[name];
+                    if (NonFiniteProbe.FindNonFinite(sum, FloatingDtypes.NarrowingLimit(sum.dtype, target.dtype)) is { } found)
+                    {
+                        throw new ArgumentException(
+                            $"The synthesized EMA's tensor '{name}' holds {found}: the model's {target.dtype} cannot hold it. Synthesize into a model of {sum.dtype} (or a wider dtype); nothing was changed.",
+                            "model");
+                    }
+                }
+
                 foreach ((string name, Tensor counter) in counters)
                 {
                     targets[name].copy_(counter);

@@ -62,3 +62,40 @@ public sealed class NarrowingLoadTests
         Assert.Equal([1, 2, 64992, float.PositiveInfinity], ModuleValues.Get(model.state_dict()["bn.running_var"]));
     }
 }
+
+/// <summary>The same rule for post-hoc synthesis: a synthesized value a narrower model dtype cannot hold is refused.</summary>
+public sealed class NarrowingSynthesisTests
+{
+    [Fact]
+    public void A_synthesized_value_beyond_float16_is_refused_for_a_float16_model_and_the_model_is_unchanged()
+    {
+        using var dir = new TempDir();
+        using (var run = new LinearBatchNorm())
+        {
+            // A float32 run whose BatchNorm variance holds 70000 throughout: every power EMA of it holds 70000.
+            ModuleValues.Set(run, "bn.running_var", [1, 2, 70000, 4]);
+            using var postHoc = new PostHocEma(run, new PostHocEmaOptions { SnapshotDirectory = dir.Path, SnapshotEvery = 10 });
+            for (long step = 1; step <= 40; step++)
+            {
+                postHoc.Update(step, 40);
+            }
+        }
+
+        using var half = new LinearBatchNorm();
+        half.to(ScalarType.Float16);
+        Dictionary<string, float[]> before = ModuleValues.Snapshot(half);
+
+        var error = Assert.Throws<ArgumentException>(() => PostHocEma.Synthesize(dir.Path, 0.08, half));
+
+        Assert.Equal("model", error.ParamName);
+        Assert.Contains("'bn.running_var'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("65504", error.Message, StringComparison.Ordinal);
+        AssertSame(before, ModuleValues.Snapshot(half));
+
+        // Into a float32 model of the same architecture the same snapshots are synthesized: the least-squares weights
+        // need not sum to 1 (EDM2's solve), so the constant comes back within the fit's 5%, not exactly.
+        using var full = new LinearBatchNorm();
+        PostHocEma.Synthesize(dir.Path, 0.08, full);
+        Assert.Equal(70000, ModuleValues.Get(full.state_dict()["bn.running_var"])[2], 70000 * 0.05);
+    }
+}
