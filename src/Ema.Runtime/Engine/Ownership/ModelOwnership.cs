@@ -12,7 +12,7 @@ namespace Ema;
 internal sealed class ModelOwnership : ITensorClaim
 {
     private readonly Tensor[] _tensors;
-    private readonly List<ModelEma> _members = [];
+    private ModelEma[] _members = [];   // replaced, never changed in place (under TensorClaims.Gate): readers need no lock
 
     private ModelOwnership(Tensor[] tensors, Tensor[] modelFlats)
     {
@@ -23,8 +23,11 @@ internal sealed class ModelOwnership : ITensorClaim
     /// <summary>The model's flat buffers, one per (device, dtype) group in group order, owned here.</summary>
     public Tensor[] ModelFlats { get; }
 
-    /// <summary>The EMA whose weights the model computes with (inside its <see cref="ModelEma.UseEmaWeights"/>), or null.</summary>
-    public ModelEma? EmaInModel { get; private set; }
+    /// <summary>
+    /// The EMA whose weights the model computes with (inside its <see cref="ModelEma.UseEmaWeights"/>), or null: read
+    /// from the members' own scopes, so it cannot disagree with them.
+    /// </summary>
+    public ModelEma? EmaInModel => Array.Find(_members, m => m.IsEmaInModel);
 
     /// <summary>
     /// The ownership of these tensors, or null when no live EMA re-pointed them. Call under <see cref="TensorClaims.Gate"/>.
@@ -79,7 +82,7 @@ internal sealed class ModelOwnership : ITensorClaim
             TensorClaims.Claim(tensors, ownership);
         }
 
-        ownership._members.Add(member);
+        ownership._members = [.. ownership._members, member];
         return ownership;
     }
 
@@ -88,9 +91,8 @@ internal sealed class ModelOwnership : ITensorClaim
     {
         lock (TensorClaims.Gate)
         {
-            _members.Remove(member);
-            LeaveModel(member);
-            if (_members.Count > 0)
+            _members = Array.FindAll(_members, m => !ReferenceEquals(m, member));
+            if (_members.Length > 0)
             {
                 return;
             }
@@ -100,18 +102,6 @@ internal sealed class ModelOwnership : ITensorClaim
             {
                 flat.Dispose();
             }
-        }
-    }
-
-    /// <summary><paramref name="member"/>'s weights are now in the model (its <see cref="ModelEma.UseEmaWeights"/> began).</summary>
-    public void EnterModel(ModelEma member) => EmaInModel = member;
-
-    /// <summary><paramref name="member"/>'s weights left the model (its scope ended, or it was disposed).</summary>
-    public void LeaveModel(ModelEma member)
-    {
-        if (ReferenceEquals(EmaInModel, member))
-        {
-            EmaInModel = null;
         }
     }
 

@@ -53,7 +53,6 @@ public sealed partial class ModelEma
         }
 
         _activeScope = new EmaWeightsScope(this);
-        _ownership.EnterModel(this);
         return _activeScope;
     }
 
@@ -110,7 +109,6 @@ public sealed partial class ModelEma
         }
 
         _activeScope = null;
-        _ownership.LeaveModel(this);
 
         if (_disposed)
         {
