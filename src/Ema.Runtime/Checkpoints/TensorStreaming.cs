@@ -55,25 +55,20 @@ internal static class TensorStreaming
         }
 
         // Another dtype or device: through one staging tensor of the file's dtype, a chunk at a time.
-        long chunkElements = Math.Max(1, ChunkBytes / elementSize);
-        using Tensor staging = empty(Math.Min(chunkElements, count), source.Type);
         using (no_grad())
         {
-            for (long start = 0; start < count; start += chunkElements)
+            ForEachChunk(stream, source, count, (start, stage) =>
             {
-                long n = Math.Min(chunkElements, count - start);
-                using Tensor stage = staging.narrow(0, 0, n);
-                stream.ReadExactly(stage.bytes);
-                using Tensor slice = flat.narrow(0, start, n);
+                using Tensor slice = flat.narrow(0, start, stage.shape[0]);
                 slice.copy_(stage);
-            }
+            });
         }
     }
 
     /// <summary>
     /// The largest finite magnitude among <paramref name="source"/>'s values that exceeds <paramref name="limit"/>
     /// (a value a narrower dtype would turn into infinity), or null when there is none. Reads the tensor's bytes
-    /// through one staging tensor of <see cref="ChunkBytes"/>; nothing else is allocated.
+    /// through one staging tensor of <see cref="ChunkBytes"/> (and the chunk's temporaries), never the whole tensor.
     /// </summary>
     public static double? LargestBeyond(Stream stream, StoredTensor source, double limit)
     {
@@ -83,17 +78,10 @@ internal static class TensorStreaming
             return null;
         }
 
-        int elementSize = (int)(source.Length / count);
-        long chunkElements = Math.Max(1, ChunkBytes / elementSize);
         using var scope = NewDisposeScope();
-        using Tensor staging = empty(Math.Min(chunkElements, count), source.Type);
-        stream.Position = source.Offset;
         double? largest = null;
-        for (long start = 0; start < count; start += chunkElements)
+        ForEachChunk(stream, source, count, (_, stage) =>
         {
-            long n = Math.Min(chunkElements, count - start);
-            using Tensor stage = staging.narrow(0, 0, n);
-            stream.ReadExactly(stage.bytes);
             using Tensor magnitude = stage.abs().to(ScalarType.Float64);
             // NaN and infinity in the file are the file's own values (docs/reliability.md, Limits); only a finite
             // value the conversion would make infinite is the loader's doing.
@@ -103,9 +91,28 @@ internal static class TensorStreaming
             {
                 largest = max;
             }
-        }
+        });
 
         return largest;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="source"/>'s <paramref name="count"/> values from <paramref name="stream"/> through one
+    /// staging tensor of the file's dtype, <see cref="ChunkBytes"/> at a time, handing each chunk and the index of its
+    /// first value to <paramref name="visit"/> (the chunk is reused: copy from it, keep nothing).
+    /// </summary>
+    private static void ForEachChunk(Stream stream, StoredTensor source, long count, Action<long, Tensor> visit)
+    {
+        int elementSize = (int)(source.Length / count);
+        long chunkElements = Math.Max(1, ChunkBytes / elementSize);
+        using Tensor staging = empty(Math.Min(chunkElements, count), source.Type);
+        stream.Position = source.Offset;
+        for (long start = 0; start < count; start += chunkElements)
+        {
+            using Tensor stage = staging.narrow(0, 0, Math.Min(chunkElements, count - start));
+            stream.ReadExactly(stage.bytes);
+            visit(start, stage);
+        }
     }
 
     /// <summary>Hands a tensor's bytes (little-endian, C order) to <paramref name="sink"/>, one chunk at a time.</summary>
