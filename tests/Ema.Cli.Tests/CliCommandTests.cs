@@ -128,19 +128,7 @@ public sealed class CliCommandTests
     {
         using var dir = new TempDir();
         string snapshots = Path.Combine(dir.Path, "snapshots");
-        using (var model = new LinearBatchNorm())
-        {
-            using var post = new PostHocEma(model, new PostHocEmaOptions { SnapshotDirectory = snapshots, SnapshotEvery = 2 });
-            using var optimizer = optim.SGD(model.parameters(), 0.1);
-            for (long step = 1; step <= 8; step++)
-            {
-                optimizer.zero_grad();
-                using Tensor loss = model.call(randn(5, 3)).square().sum();
-                loss.backward();
-                optimizer.step();
-                post.Update(step, 8);
-            }
-        }
+        WriteSnapshots(snapshots);
 
         (int code, _, string error) = InProcess("posthoc", snapshots, "--sigma-rel", "0.08", "--at-step", "6", "-o", dir.File("p.safetensors"));
         Assert.True(code == 0, error);

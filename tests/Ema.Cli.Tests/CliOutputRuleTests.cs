@@ -86,21 +86,6 @@ public sealed class CliOutputRuleTests
         Assert.Contains($"'{value}'", error, StringComparison.Ordinal);
         Assert.DoesNotContain("Nullable", error, StringComparison.Ordinal);
     }
-
-    internal static void WriteSnapshots(string snapshots)
-    {
-        using var model = new LinearBatchNorm();
-        using var post = new PostHocEma(model, new PostHocEmaOptions { SnapshotDirectory = snapshots, SnapshotEvery = 2 });
-        using var optimizer = optim.SGD(model.parameters(), 0.1);
-        for (long step = 1; step <= 8; step++)
-        {
-            optimizer.zero_grad();
-            using Tensor loss = model.call(randn(5, 3)).square().sum();
-            loss.backward();
-            optimizer.step();
-            post.Update(step, 8);
-        }
-    }
 }
 
 /// <summary>An output that cannot be written names the output, not a temporary file or a parent directory.</summary>

@@ -53,6 +53,22 @@ internal static class CliSupport
         }
     }
 
+    /// <summary>Trains a <see cref="LinearBatchNorm"/> for 8 SGD steps with a post-hoc EMA snapshotting every 2 steps into <paramref name="snapshots"/>.</summary>
+    public static void WriteSnapshots(string snapshots)
+    {
+        using var model = new LinearBatchNorm();
+        using var post = new PostHocEma(model, new PostHocEmaOptions { SnapshotDirectory = snapshots, SnapshotEvery = 2 });
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        for (long step = 1; step <= 8; step++)
+        {
+            optimizer.zero_grad();
+            using Tensor loss = model.call(randn(5, 3)).square().sum();
+            loss.backward();
+            optimizer.step();
+            post.Update(step, 8);
+        }
+    }
+
     public sealed class TempDir : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory("ema-cli-tests-").FullName;

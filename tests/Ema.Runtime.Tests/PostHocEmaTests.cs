@@ -173,14 +173,16 @@ public sealed class PostHocEmaTests
         Assert.Contains("SnapshotDirectory = ' ' is empty", Assert.Throws<ArgumentException>(() => new PostHocEmaOptions { SnapshotDirectory = " " }).Message, StringComparison.Ordinal);
     }
 
-    private static PostHocEmaOptions Options(string dir, long every) => new()
+    /// <summary>Snapshots into <paramref name="dir"/> every <paramref name="every"/> steps, in float64 (the solve is then the only rounding).</summary>
+    internal static PostHocEmaOptions Options(string dir, long every) => new()
     {
         SnapshotDirectory = dir,
         SnapshotEvery = every,
         SnapshotDtype = ScalarType.Float64,
     };
 
-    private static nn.Module<Tensor, Tensor> Float64Model()
+    /// <summary>A float64 nn.Linear(6, 4) without bias, seeded.</summary>
+    internal static nn.Module<Tensor, Tensor> Float64Model()
     {
         manual_seed(17);
         return nn.Linear(6, 4, hasBias: false).to(ScalarType.Float64);

@@ -16,7 +16,7 @@ public sealed class PostHocTrustTests
     public void A_step_between_two_snapshot_steps_is_refused_naming_the_nearest_ones_and_the_model_is_unchanged()
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Model();
+        using var model = PostHocEmaTests.Float64Model();
         Run(model, Options(dir.Path), 1, Steps);
         using Tensor before = Weight(model).clone();
 
@@ -33,7 +33,7 @@ public sealed class PostHocTrustTests
     public void A_sigma_rel_the_snapshots_cannot_fit_is_refused_with_the_fit_error_and_the_tracked_profiles(double sigmaRel)
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Model();
+        using var model = PostHocEmaTests.Float64Model();
         Run(model, Options(dir.Path), 1, Steps);
         using Tensor before = Weight(model).clone();
 
@@ -50,7 +50,7 @@ public sealed class PostHocTrustTests
     public void A_new_run_refuses_a_directory_holding_another_runs_snapshots_and_says_what_to_do()
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Model();
+        using var model = PostHocEmaTests.Float64Model();
         Run(model, Options(dir.Path), 1, Steps);
 
         var error = Assert.Throws<ArgumentException>(() => new PostHocEma(model, Options(dir.Path)));
@@ -65,7 +65,7 @@ public sealed class PostHocTrustTests
     {
         using var first = new TrainingSupport.TempDir();
         using var second = new TrainingSupport.TempDir();
-        using var model = Model();
+        using var model = PostHocEmaTests.Float64Model();
         string firstId = Run(model, Options(first.Path), 1, Steps);
         string secondId = Run(model, Options(second.Path) with { SnapshotEvery = 4 }, 1, 16);
         Assert.NotEqual(firstId, secondId);
@@ -91,7 +91,7 @@ public sealed class PostHocTrustTests
     {
         using var straight = new TrainingSupport.TempDir();
         using var resumed = new TrainingSupport.TempDir();
-        using var model = Model();
+        using var model = PostHocEmaTests.Float64Model();
         Run(model, Options(straight.Path), 1, Steps);
 
         // The interrupted run got to step 17 (its snapshot at 15 is from after the checkpoint at step 10).
@@ -114,7 +114,7 @@ public sealed class PostHocTrustTests
     public void Continuing_at_a_step_without_snapshots_to_restore_from_is_refused()
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Model();
+        using var model = PostHocEmaTests.Float64Model();
         Run(model, Options(dir.Path), 1, Steps);
 
         var error = Assert.Throws<InvalidOperationException>(() => Run(model, Options(dir.Path) with { ContinueRun = true }, 13, Steps));
@@ -127,7 +127,7 @@ public sealed class PostHocTrustTests
     public void Continuing_with_other_profiles_or_another_model_is_refused()
     {
         using var dir = new TrainingSupport.TempDir();
-        using var model = Model();
+        using var model = PostHocEmaTests.Float64Model();
         Run(model, Options(dir.Path), 1, Steps);
 
         Assert.Contains("a run keeps its profiles", Assert.Throws<ArgumentException>(
@@ -137,18 +137,7 @@ public sealed class PostHocTrustTests
             () => new PostHocEma(other, Options(dir.Path) with { ContinueRun = true })).Message, StringComparison.Ordinal);
     }
 
-    private static PostHocEmaOptions Options(string dir) => new()
-    {
-        SnapshotDirectory = dir,
-        SnapshotEvery = Every,
-        SnapshotDtype = ScalarType.Float64,
-    };
-
-    private static nn.Module<Tensor, Tensor> Model()
-    {
-        manual_seed(17);
-        return nn.Linear(6, 4, hasBias: false).to(ScalarType.Float64);
-    }
+    private static PostHocEmaOptions Options(string dir) => PostHocEmaTests.Options(dir, Every);
 
     private static Tensor Weight(nn.Module model) => model.state_dict()["weight"];
 
